@@ -1,0 +1,282 @@
+//! Code generation shared by the `#[memo]`, `#[singleton]` and legacy `#[cache]` macros.
+//!
+//! The macros stay thin: they parse options ([`options`]), read the function ([`func`]) and emit
+//! a body that builds a key and hands a closure to a runtime function (`memo::__private::call`,
+//! `singleton::__private::call`, ...). Everything that decides *behaviour* (lookup, single
+//! flight, TTL, persistence, copying) is ordinary, tested runtime code in those crates.
+//!
+//! The generated shape, for a free function `f`:
+//!
+//! ```text
+//! fn f(a: A, _b: B) -> T {
+//!     let __cache = f::__cache();                 // the per-function static
+//!     let __key = { /* (name, value) pairs of hashed params */ };
+//!     let __compute = move || -> T { /* original body */ };
+//!     runtime::call(__cache, __key, __compute)
+//! }
+//! mod f { pub fn clear(); pub fn clear_entry(a: A, _b: B) -> bool; pub fn stats() -> Stats; }
+//! ```
+//!
+//! In an `impl` block the static sits behind a hidden associated function and the companions are
+//! associated functions named `f_clear`, `f_clear_entry` and `f_stats`.
+
+pub mod func;
+pub mod options;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::{Type, TypePath};
+
+use crate::func::CachedFn;
+use crate::options::HashFunc;
+
+/// A 128-bit hash of the attribute's and the item's tokens: part of the function key, so an
+/// edited function (or edited options) never hits entries persisted by the old version, as
+/// Streamlit hashes the decorated function's source.
+///
+/// ```
+/// use quote::quote;
+/// let a = cache_codegen::token_hash(&quote!(ttl = 5), &quote!(fn f() -> u8 { 1 }));
+/// let b = cache_codegen::token_hash(&quote!(ttl = 6), &quote!(fn f() -> u8 { 1 }));
+/// assert_ne!(a, b);
+/// ```
+pub fn token_hash(attr: &TokenStream, item: &TokenStream) -> u128 {
+    let text = format!("{attr}\n{item}");
+    xxhash_rust::xxh3::xxh3_128(text.as_bytes())
+}
+
+/// Streamlit's spinner text: ``Running `f(...)`.`` with arguments, ``Running `f()`.`` without.
+pub fn spinner_text(f: &CachedFn) -> String {
+    let args = if f.has_args() { "..." } else { "" };
+    format!("Running `{}({args})`.", f.name())
+}
+
+pub fn strip_refs(t: &Type) -> &Type {
+    match t {
+        Type::Reference(r) => strip_refs(&r.elem),
+        Type::Paren(p) => strip_refs(&p.elem),
+        Type::Group(g) => strip_refs(&g.elem),
+        other => other,
+    }
+}
+
+fn tokens_eq(a: &impl ToTokens, b: &impl ToTokens) -> bool {
+    a.to_token_stream().to_string() == b.to_token_stream().to_string()
+}
+
+/// Whether a `hash_funcs` type names a parameter's type. Types are compared as written, after
+/// removing references; a path matches a longer or shorter path with the same trailing segments
+/// (`Conn` matches `db::Conn`), since macros cannot resolve paths. A wrong match cannot slip
+/// through silently: the hash function is then called with the wrong type and rustc rejects it.
+pub fn type_matches(param: &Type, wanted: &Type) -> bool {
+    let (p, w) = (strip_refs(param), strip_refs(wanted));
+    if let (Type::Path(TypePath { path: pp, .. }), Type::Path(TypePath { path: wp, .. })) = (p, w)
+    {
+        let n = pp.segments.len().min(wp.segments.len());
+        let ps = pp.segments.iter().rev().take(n);
+        let ws = wp.segments.iter().rev().take(n);
+        return ps.zip(ws).all(|(a, b)| tokens_eq(a, b));
+    }
+    tokens_eq(p, w)
+}
+
+/// The block that builds the value key: `Result<cache_key::Key, cache_key::KeyError>`.
+///
+/// `_`-prefixed parameters are left out; the receiver is hashed unless `skip_self`. Each hashing
+/// call carries the parameter's span, so "cannot be hashed" errors point at the parameter.
+pub fn key_block(
+    f: &CachedFn,
+    krate: &TokenStream,
+    hash_funcs: &[HashFunc],
+    skip_self: bool,
+) -> syn::Result<TokenStream> {
+    let mut used = vec![false; hash_funcs.len()];
+    let mut steps = Vec::new();
+    let hash_value = |value: TokenStream, span: Span| {
+        quote_spanned! {span=>
+            (&&&#krate::__private::key::Arg(&#value)).__key_kind().hash(&#value, &mut __b);
+        }
+    };
+    let with_hash_func = |value: TokenStream, hf: &HashFunc, span: Span| {
+        let func = &hf.func;
+        let h = hash_value(quote!(__h), span);
+        quote_spanned! {span=> { let __h = #func(&#value); #h } }
+    };
+    if let Some(r) = &f.receiver
+        && !skip_self
+    {
+        let span = r.self_token.span;
+        let found = hash_funcs
+            .iter()
+            .position(|hf| tokens_eq(strip_refs(&hf.ty), &quote!(Self)));
+        let step = match found {
+            Some(i) => {
+                used[i] = true;
+                with_hash_func(quote!(self), &hash_funcs[i], span)
+            }
+            None => hash_value(quote_spanned!(span=> self), span),
+        };
+        steps.push(quote!(__b.param("self"); #step));
+    }
+    for p in f.params.iter().filter(|p| !p.skipped) {
+        let name = &p.key_name;
+        let ident = &p.ident;
+        let found = hash_funcs.iter().position(|hf| type_matches(&p.ty, &hf.ty));
+        let step = match found {
+            Some(i) => {
+                used[i] = true;
+                with_hash_func(quote!(#ident), &hash_funcs[i], p.span)
+            }
+            None => hash_value(quote!(#ident), p.span),
+        };
+        steps.push(quote!(__b.param(#name); #step));
+    }
+    for (hf, used) in hash_funcs.iter().zip(used) {
+        let t = &hf.ty;
+        if !used && !tokens_eq(strip_refs(t), &quote!(Self)) {
+            return Err(syn::Error::new_spanned(
+                t,
+                format!(
+                    "`hash_funcs` entry for `{}` matches no hashed parameter (types are compared \
+                     as written, ignoring `&`; `_`-prefixed parameters are not hashed)",
+                    t.to_token_stream()
+                ),
+            ));
+        }
+    }
+    Ok(quote! {{
+        #[allow(unused_imports)]
+        use #krate::__private::key::{ViaKeyHash as _, ViaSerde as _, ViaNothing as _};
+        let mut __b = #krate::__private::key::KeyBuilder::new();
+        #(#steps)*
+        __b.finish()
+    }})
+}
+
+/// What a primitive plugs into [`expand`].
+pub struct Spec {
+    /// Path of the runtime crate, e.g. `::memo`.
+    pub krate: TokenStream,
+    /// Type of the per-function cache static.
+    pub cache_ty: TokenStream,
+    /// Expression creating it (runs once, on first use).
+    pub cache_init: TokenStream,
+    /// Expression producing the return value from `__cache`, `__key` and `__compute`.
+    pub call: TokenStream,
+    /// The generated function's return type (differs from the original for `singleton`).
+    pub outer_ret: Type,
+    /// Return type of the `__compute` closure (the original return type).
+    pub compute_ret: Type,
+    /// Type returned by the `stats` companion; `None` generates no companions.
+    pub stats_ty: Option<TokenStream>,
+    /// The key block (see [`key_block`]).
+    pub key: TokenStream,
+    /// Attribute name, for generated docs.
+    pub attr_name: &'static str,
+}
+
+/// Emits the cached function and its companions.
+pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
+    let Spec {
+        krate,
+        cache_ty,
+        cache_init,
+        call,
+        outer_ret,
+        compute_ret,
+        stats_ty,
+        key,
+        attr_name,
+    } = spec;
+    let attrs = &f.attrs;
+    let vis = &f.vis;
+    let name = f.name();
+    let sig = &f.sig;
+    let (fn_token, ident, generics) = (&sig.fn_token, &sig.ident, &sig.generics);
+    let where_clause = &generics.where_clause;
+    let unsafety = &sig.safety;
+    let abi = &sig.abi;
+    let inputs = f.outer_inputs();
+    let body = f.inner_body();
+    let cell = quote! {
+        static __CELL: ::std::sync::OnceLock<#cache_ty> = ::std::sync::OnceLock::new();
+        #krate::__private::static_cache(&__CELL, || #cache_init)
+    };
+    let (accessor, accessor_item) = if f.in_impl {
+        let acc = format_ident!("__{}_cache_{}", attr_name, name);
+        (
+            quote!(Self::#acc()),
+            quote! {
+                #[doc(hidden)]
+                #[allow(non_snake_case)]
+                fn #acc() -> &'static #cache_ty { #cell }
+            },
+        )
+    } else {
+        (quote!(#name::__cache()), quote!())
+    };
+    let function = quote! {
+        #(#attrs)*
+        #vis #unsafety #abi #fn_token #ident #generics (#inputs) -> #outer_ret #where_clause {
+            let __cache = #accessor;
+            let __key = #key;
+            let __compute = move || -> #compute_ret #body;
+            #call
+        }
+    };
+    let Some(stats_ty) = stats_ty else {
+        return quote!(#function #accessor_item);
+    };
+    let clear_doc = format!(
+        "Empties the cache of [`{name}`] (memory and, if persisted, its disk files)."
+    );
+    let entry_doc = format!(
+        "Removes the one cached entry of [`{name}`] that these arguments would hit (the same key \
+         rule as a call: `_`-prefixed arguments are ignored). Returns whether an entry was removed."
+    );
+    let stats_doc = format!("Hit, miss, entry and byte counters of [`{name}`].");
+    if f.in_impl {
+        let clear = format_ident!("{}_clear", name);
+        let clear_entry = format_ident!("{}_clear_entry", name);
+        let stats = format_ident!("{}_stats", name);
+        quote! {
+            #function
+            #accessor_item
+            #[doc = #clear_doc]
+            #vis fn #clear() { #accessor.clear() }
+            #[doc = #entry_doc]
+            #[allow(unused_variables)]
+            #vis fn #clear_entry #generics (#inputs) -> bool #where_clause {
+                let __key = #key;
+                #accessor.clear_entry(__key)
+            }
+            #[doc = #stats_doc]
+            #vis fn #stats() -> #stats_ty { #accessor.stats() }
+        }
+    } else {
+        let mod_doc = format!(
+            "Companions of the `#[{attr_name}]` function [`{name}`](fn@{name}): `clear`, \
+             `clear_entry` and `stats`."
+        );
+        quote! {
+            #function
+            #[doc = #mod_doc]
+            #[allow(non_snake_case, unused_imports, clippy::module_inception)]
+            #vis mod #name {
+                use super::*;
+                #[doc(hidden)]
+                pub fn __cache() -> &'static #cache_ty { #cell }
+                #[doc = #clear_doc]
+                pub fn clear() { __cache().clear() }
+                #[doc = #entry_doc]
+                #[allow(unused_variables)]
+                pub fn clear_entry #generics (#inputs) -> bool #where_clause {
+                    let __key = #key;
+                    __cache().clear_entry(__key)
+                }
+                #[doc = #stats_doc]
+                pub fn stats() -> #stats_ty { __cache().stats() }
+            }
+        }
+    }
+}

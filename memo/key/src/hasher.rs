@@ -1,0 +1,108 @@
+//! The streaming hasher and the key it produces.
+
+use std::fmt;
+
+use xxhash_rust::xxh3::Xxh3;
+
+/// A 128-bit cache key: the xxh3-128 digest of a framed byte stream.
+///
+/// ```
+/// use cache_key::KeyHasher;
+///
+/// let mut h = KeyHasher::new();
+/// h.write_str("hello");
+/// let key = h.finish();
+/// assert_eq!(key.to_string().len(), 32); // lowercase hex
+/// ```
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key(pub u128);
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Key({self})")
+    }
+}
+
+/// Streaming xxh3-128 hasher with helpers for framing.
+///
+/// Feeding `a` then `b` gives the same digest as feeding `a ‖ b`, so implementations may write
+/// a value in as many pieces as is convenient (polars chunks, for instance) without changing the
+/// key. Framing is the implementer's job: see [`crate::KeyHash`].
+///
+/// ```
+/// use cache_key::KeyHasher;
+///
+/// let mut a = KeyHasher::new();
+/// a.write(b"ab");
+/// a.write(b"c");
+/// let mut b = KeyHasher::new();
+/// b.write(b"abc");
+/// assert_eq!(a.finish(), b.finish());
+/// ```
+#[derive(Clone)]
+pub struct KeyHasher {
+    inner: Xxh3,
+}
+
+impl Default for KeyHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for KeyHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyHasher").finish_non_exhaustive()
+    }
+}
+
+impl KeyHasher {
+    /// A hasher with the fixed default seed (never a random one).
+    pub fn new() -> Self {
+        Self { inner: Xxh3::new() }
+    }
+
+    /// Writes raw bytes, unframed.
+    #[inline]
+    pub fn write(&mut self, bytes: &[u8]) {
+        self.inner.update(bytes);
+    }
+
+    /// Writes one tag byte (type or variant discriminator).
+    #[inline]
+    pub fn write_tag(&mut self, tag: u8) {
+        self.inner.update(&[tag]);
+    }
+
+    /// Writes a length or count as a little-endian `u64`, so lengths never depend on `usize`.
+    #[inline]
+    pub fn write_len(&mut self, len: usize) {
+        self.inner.update(&(len as u64).to_le_bytes());
+    }
+
+    /// Writes a length-framed UTF-8 string.
+    #[inline]
+    pub fn write_str(&mut self, s: &str) {
+        self.write_len(s.len());
+        self.inner.update(s.as_bytes());
+    }
+
+    /// Writes a length-framed byte string.
+    #[inline]
+    pub fn write_bytes(&mut self, b: &[u8]) {
+        self.write_len(b.len());
+        self.inner.update(b);
+    }
+
+    /// The digest of everything written so far (the hasher can keep going).
+    #[inline]
+    pub fn finish(&self) -> Key {
+        Key(self.inner.digest128())
+    }
+}

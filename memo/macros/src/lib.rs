@@ -1,0 +1,163 @@
+//! The `#[memo]` attribute. Thin by design: it reads options and the function, then emits calls
+//! into `memo`'s runtime (see `cache_codegen` for the generated shape).
+
+extern crate proc_macro;
+
+use cache_codegen::func::{CachedFn, Returns};
+use cache_codegen::options::{Options, option_str, option_tokens};
+use cache_codegen::{Spec, expand, key_block, spinner_text, token_hash};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Lit};
+
+const ACCEPTED: &[&str] = &[
+    "ttl",
+    "max_entries",
+    "persist",
+    "show_spinner",
+    "hash_funcs",
+    "storage",
+    "skip_self",
+    "in_impl",
+];
+
+const HINTS: &[(&str, &str)] = &[
+    (
+        "allow_output_mutation",
+        "#[memo] always returns a fresh copy, so there is no output mutation to allow; for one \
+         shared, mutable object use #[singleton::singleton] instead",
+    ),
+    (
+        "suppress_st_warning",
+        "`suppress_st_warning` was removed from memo (Streamlit 1.18); delete it",
+    ),
+    (
+        "validate",
+        "`validate` is a #[singleton] option; memo values are copies and need no validation",
+    ),
+    (
+        "on_release",
+        "`on_release` is a #[singleton] option; memo values are copies owned by their callers",
+    ),
+    (
+        "sampling",
+        "`sampling` is a legacy-cache harness option; memo does not hash its output",
+    ),
+];
+
+/// Caches a function's results by value. See the `memo` crate for options and semantics.
+#[proc_macro_attribute]
+pub fn memo(
+    attr: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    let (attr, item) = (TokenStream::from(attr), TokenStream::from(item));
+    expand_memo(attr, item)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let tokens = token_hash(&attr, &item);
+    let mut opts = Options::parse("memo", attr)?;
+    let in_impl = opts.flag("in_impl")?;
+    let f = CachedFn::parse(item, "memo", in_impl)?;
+    let ttl = opts.ttl()?;
+    let max_entries = opts.max_entries()?;
+    let spinner = opts.show_spinner(spinner_text(&f))?;
+    let hash_funcs = opts.hash_funcs()?;
+    let skip_self = opts.flag("skip_self")?;
+    let persist = match opts.raw("persist") {
+        None => false,
+        Some(o) => match &o.value {
+            cache_codegen::options::OptValue::Flag => true,
+            cache_codegen::options::OptValue::Expr(Expr::Lit(ExprLit { lit, .. })) => match lit {
+                Lit::Bool(b) => b.value,
+                Lit::Str(s) if s.value() == "disk" => true,
+                other => {
+                    return Err(syn::Error::new(
+                        other.span(),
+                        format!(
+                            "unsupported persist option `{}`; valid values are \"disk\", true or false",
+                            quote!(#other)
+                        ),
+                    ));
+                }
+            },
+            _ => {
+                return Err(syn::Error::new(
+                    o.span(),
+                    "unsupported persist option; valid values are \"disk\", true or false",
+                ));
+            }
+        },
+    };
+    let storage = match opts.string("storage")? {
+        None => quote!(Serialized),
+        Some((s, span)) => match s.as_str() {
+            "serialized" => quote!(Serialized),
+            "clone" => quote!(CopyOnWrite),
+            _ => {
+                return Err(syn::Error::new(
+                    span,
+                    "`storage` is \"serialized\" (default: bincode bytes, a decode per hit) or \
+                     \"clone\" (copy-on-write clones, for `memo::storage::CloneIsolated` types)",
+                ));
+            }
+        },
+    };
+    opts.finish(ACCEPTED, HINTS)?;
+    if skip_self && f.receiver.is_none() {
+        return Err(syn::Error::new(
+            f.sig.ident.span(),
+            "`skip_self` is for methods; this function has no `self`",
+        ));
+    }
+
+    let krate = quote!(::memo);
+    let key = key_block(&f, &krate, &hash_funcs, skip_self)?;
+    let value_ty = f.returns.value_type().clone();
+    let span = value_ty.span();
+    let cache_ty =
+        quote_spanned!(span=> #krate::__private::MemoFn<#value_ty, #krate::__private::#storage>);
+    let name = f.name().to_string();
+    let ttl = option_tokens(ttl);
+    let max_entries = option_tokens(max_entries);
+    let spinner = option_str(spinner.as_deref());
+    let persist = option_tokens(
+        persist.then(|| quote_spanned!(span=> #krate::__private::Codec::<#value_ty>::bincode())),
+    );
+    let cache_init = quote! {
+        #krate::__private::MemoFn::new(
+            ::core::module_path!(),
+            #name,
+            #tokens,
+            #krate::__private::MemoOptions {
+                ttl: #ttl,
+                max_entries: #max_entries,
+                spinner: #spinner,
+                persist: #persist,
+            },
+        )
+    };
+    let call = match &f.returns {
+        Returns::Plain(_) => quote!(__cache.call(__key, __compute)),
+        Returns::Result { .. } => quote!(__cache.call_fallible(__key, __compute)),
+    };
+    let full = f.returns.full_type().clone();
+    Ok(expand(
+        &f,
+        Spec {
+            krate: krate.clone(),
+            cache_ty,
+            cache_init,
+            call,
+            outer_ret: full.clone(),
+            compute_ret: full,
+            stats_ty: Some(quote!(#krate::Stats)),
+            key,
+            attr_name: "memo",
+        },
+    ))
+}

@@ -1,0 +1,30 @@
+//! The storage engine under `memo`, `singleton` and `legacy-cache`.
+//!
+//! One idea per module, in the manner of moka and quick_cache:
+//! - [`store`]: a per-function map with time-to-live (from insertion), least-recently-used
+//!   eviction and *single flight* (concurrent misses of one key run the computation once);
+//! - [`clock`]: the time source, with a per-thread mock so TTL tests need no sleeping;
+//! - [`registry`]: the list of live caches behind `memo::clear_all()` and friends;
+//! - [`disk`]: atomic, checksummed entry files for persistence.
+//!
+//! Keys are `u128` digests computed by the caller (`cache-key` for memo and singleton, the legacy
+//! md5 hasher for `legacy-cache`), so the store never hashes user values itself.
+//!
+//! ```
+//! use cache_store::{Store, StoreConfig};
+//!
+//! let store: Store<u64> = Store::new(StoreConfig::default());
+//! let first = store.get_or_compute(7, None, || Ok::<_, ()>(cache_store::Computed::cache(42, 42)));
+//! assert!(matches!(first, Ok(cache_store::Got::Computed(42))));
+//! let second = store.get_or_compute(7, None, || Ok::<_, ()>(cache_store::Computed::cache(0, 0)));
+//! assert!(matches!(second, Ok(cache_store::Got::Hit(42))));
+//! ```
+
+pub mod clock;
+pub mod disk;
+pub mod events;
+pub mod registry;
+pub mod store;
+
+pub use registry::{Clear, Registry};
+pub use store::{Computed, Got, Stats, Store, StoreConfig};

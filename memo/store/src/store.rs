@@ -1,0 +1,522 @@
+//! A per-function map: TTL from insertion, LRU eviction, single-flight computation.
+//!
+//! # Concurrency
+//!
+//! One `Mutex` guards the map. It is held only for map operations and for cloning a stored value
+//! out (an `Arc` or byte-buffer clone for memo and singleton); **user code never runs under it**:
+//! not the cached function, not `validate`, not `on_release`. That is what lets a cached function
+//! call other cached functions, or itself with other arguments, without deadlocking (the hazard
+//! dashmap documents and `cached` hit with per-key locks).
+//!
+//! Single flight: the first thread to miss a key registers a [`Pending`] marker and computes with
+//! the lock released; later threads that miss the same key wait on the marker's condition
+//! variable, then look again. If the computation fails or panics, a drop guard removes the marker
+//! and wakes the waiters, one of which becomes the next computer: nothing is cached, nobody is
+//! left waiting, and the mutex is never poisoned by user code. A thread that waits for a key it
+//! is itself computing (a memoized function calling itself with the same arguments) would wait
+//! forever; that case is detected and reported as a panic with an explanation instead.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
+
+use hashlink::LinkedHashMap;
+
+use crate::clock;
+
+/// Keys are already uniformly distributed digests: fold them instead of hashing them again.
+#[derive(Default)]
+struct KeyFold(u64);
+
+impl Hasher for KeyFold {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 ^= u64::from_le_bytes(b);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 ^= (v as u64) ^ ((v >> 64) as u64);
+    }
+}
+
+type FoldState = BuildHasherDefault<KeyFold>;
+
+/// Options of one store.
+pub struct StoreConfig<V> {
+    /// Entries older than this (since insertion) are misses. `None`: no expiry.
+    pub ttl: Option<Duration>,
+    /// At most this many entries; the least recently used goes first. `None`: unbounded.
+    pub max_entries: Option<usize>,
+    /// Size of a value for [`Stats::stored_bytes`].
+    pub weigh: fn(&V) -> usize,
+    /// Called once for every value that leaves the store, after the lock is released.
+    pub on_release: Option<Box<dyn Fn(V) + Send + Sync>>,
+}
+
+impl<V> Default for StoreConfig<V> {
+    fn default() -> Self {
+        Self {
+            ttl: None,
+            max_entries: None,
+            weigh: |_| 0,
+            on_release: None,
+        }
+    }
+}
+
+impl<V> std::fmt::Debug for StoreConfig<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreConfig")
+            .field("ttl", &self.ttl)
+            .field("max_entries", &self.max_entries)
+            .field("on_release", &self.on_release.is_some())
+            .finish()
+    }
+}
+
+/// Counters of one cached function.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Calls answered from the cache.
+    pub hits: u64,
+    /// Calls that ran the function.
+    pub misses: u64,
+    /// Entries currently stored (expired ones not yet swept included).
+    pub entries: usize,
+    /// Sum of the stored values' sizes, as weighed by the store's owner.
+    pub stored_bytes: usize,
+}
+
+/// What a computation hands back to [`Store::get_or_compute`].
+#[derive(Debug)]
+pub struct Computed<R, V> {
+    /// What the caller gets.
+    pub result: R,
+    /// What the store keeps; `None` caches nothing (e.g. the value could not be encoded).
+    pub store: Option<V>,
+    /// How old the value already is (a value read back from disk); counts against the TTL.
+    pub age: Duration,
+}
+
+impl<R, V> Computed<R, V> {
+    /// A fresh value to return and to store.
+    pub fn cache(result: R, store: V) -> Self {
+        Self {
+            result,
+            store: Some(store),
+            age: Duration::ZERO,
+        }
+    }
+
+    /// A value to return without storing anything.
+    pub fn uncached(result: R) -> Self {
+        Self {
+            result,
+            store: None,
+            age: Duration::ZERO,
+        }
+    }
+}
+
+/// The outcome of [`Store::get_or_compute`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Got<R, V> {
+    /// A stored value (cloned out of the store).
+    Hit(V),
+    /// This call ran the computation.
+    Computed(R),
+}
+
+struct Entry<V> {
+    value: V,
+    inserted: Instant,
+    size: usize,
+    generation: u64,
+}
+
+struct Pending {
+    owner: ThreadId,
+    done: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl Pending {
+    fn wait(&self) {
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        while !*done {
+            done = self.cv.wait(done).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn finish(&self) {
+        *self.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.cv.notify_all();
+    }
+}
+
+struct Map<V> {
+    ready: LinkedHashMap<u128, Entry<V>, FoldState>,
+    pending: HashMap<u128, Arc<Pending>, FoldState>,
+    bytes: usize,
+    generation: u64,
+}
+
+/// A concurrent map from `u128` keys to values `V` (cheap to clone: `Arc`s, byte buffers or
+/// copy-on-write frames). See the module docs for the locking scheme.
+///
+/// ```
+/// use std::time::Duration;
+/// use cache_store::{clock::MockClock, Computed, Got, Store, StoreConfig};
+///
+/// let clock = MockClock::install();
+/// let store: Store<&str> = Store::new(StoreConfig {
+///     ttl: Some(Duration::from_secs(60)),
+///     ..StoreConfig::default()
+/// });
+/// store.insert(1, "a");
+/// assert_eq!(store.get(1), Some("a"));
+/// clock.advance(Duration::from_secs(61));
+/// assert_eq!(store.get(1), None);
+/// MockClock::uninstall();
+/// ```
+pub struct Store<V> {
+    config: StoreConfig<V>,
+    map: Mutex<Map<V>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl<V> std::fmt::Debug for Store<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("config", &self.config)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+/// Removes the pending marker and wakes waiters when the computing thread leaves, normally or by
+/// unwinding.
+struct PendingGuard<'a, V> {
+    store: &'a Store<V>,
+    key: u128,
+    pending: Arc<Pending>,
+}
+
+impl<V> Drop for PendingGuard<'_, V> {
+    fn drop(&mut self) {
+        {
+            let mut map = self.store.lock();
+            if let Some(p) = map.pending.get(&self.key)
+                && Arc::ptr_eq(p, &self.pending)
+            {
+                map.pending.remove(&self.key);
+            }
+        }
+        self.pending.finish();
+    }
+}
+
+impl<V> Store<V> {
+    fn lock(&self) -> MutexGuard<'_, Map<V>> {
+        // Only our own code runs under this lock; a poisoned lock still holds a consistent map.
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Current counters.
+    pub fn stats(&self) -> Stats {
+        let map = self.lock();
+        Stats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            entries: map.ready.len(),
+            stored_bytes: map.bytes,
+        }
+    }
+}
+
+impl<V: Clone> Store<V> {
+    /// An empty store.
+    pub fn new(config: StoreConfig<V>) -> Self {
+        Self {
+            config,
+            map: Mutex::new(Map {
+                ready: LinkedHashMap::with_hasher(FoldState::default()),
+                pending: HashMap::with_hasher(FoldState::default()),
+                bytes: 0,
+                generation: 0,
+            }),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// The store's TTL.
+    pub fn ttl(&self) -> Option<Duration> {
+        self.config.ttl
+    }
+
+    fn expired(&self, e: &Entry<V>, now: Instant) -> bool {
+        match self.config.ttl {
+            Some(ttl) => now.saturating_duration_since(e.inserted) >= ttl,
+            None => false,
+        }
+    }
+
+    fn release(&self, departed: Vec<V>) {
+        if let Some(hook) = &self.config.on_release {
+            for v in departed {
+                hook(v);
+            }
+        }
+    }
+
+    /// Looks a key up under the lock: a live entry is refreshed (LRU) and cloned out; an expired
+    /// one is removed and its value pushed to `departed`.
+    fn lookup(&self, map: &mut Map<V>, key: u128, departed: &mut Vec<V>) -> Option<(V, u64)> {
+        let now = clock::now();
+        let expired = match map.ready.get(&key) {
+            None => return None,
+            Some(e) => self.expired(e, now),
+        };
+        if expired {
+            if let Some(e) = map.ready.remove(&key) {
+                map.bytes -= e.size;
+                departed.push(e.value);
+            }
+            return None;
+        }
+        let e = map.ready.to_back(&key)?;
+        Some((e.value.clone(), e.generation))
+    }
+
+    /// Inserts under the lock, replacing any old entry and evicting beyond `max_entries`.
+    fn put(&self, map: &mut Map<V>, key: u128, value: V, age: Duration, departed: &mut Vec<V>) {
+        let size = (self.config.weigh)(&value);
+        let now = clock::now();
+        map.generation += 1;
+        let entry = Entry {
+            value,
+            inserted: now.checked_sub(age).unwrap_or(now),
+            size,
+            generation: map.generation,
+        };
+        map.bytes += size;
+        if let Some(old) = map.ready.insert(key, entry) {
+            map.bytes -= old.size;
+            departed.push(old.value);
+        }
+        if let Some(max) = self.config.max_entries {
+            while map.ready.len() > max {
+                match map.ready.pop_front() {
+                    Some((_, e)) => {
+                        map.bytes -= e.size;
+                        departed.push(e.value);
+                    }
+                    None => break,
+                }
+            }
+        }
+    }
+
+    /// A hit or `None`, counting hits and misses. Expired entries are dropped on the way.
+    pub fn get(&self, key: u128) -> Option<V> {
+        let mut departed = Vec::new();
+        let found = {
+            let mut map = self.lock();
+            self.lookup(&mut map, key, &mut departed)
+        };
+        self.release(departed);
+        match found {
+            Some((v, _)) => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                Some(v)
+            }
+            None => {
+                self.misses.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    /// Stores a value (no single flight: the legacy cache computes concurrently, as the original
+    /// did).
+    pub fn insert(&self, key: u128, value: V) {
+        self.insert_aged(key, value, Duration::ZERO);
+    }
+
+    /// Stores a value that is already `age` old.
+    pub fn insert_aged(&self, key: u128, value: V, age: Duration) {
+        let mut departed = Vec::new();
+        {
+            let mut map = self.lock();
+            self.put(&mut map, key, value, age, &mut departed);
+        }
+        self.release(departed);
+    }
+
+    /// Returns the stored value for `key`, or runs `compute` once for all concurrent callers of
+    /// that key and stores what it says to store.
+    ///
+    /// `validate` (singleton's option) is called on every hit, outside the lock; `false` removes
+    /// that entry (only if it is still the same one) and computes anew. It is not called on the
+    /// value this call computed. An `Err` from `compute` is returned and caches nothing.
+    ///
+    /// # Panics
+    ///
+    /// Panics, instead of deadlocking, when `compute` re-enters the same store with the same key
+    /// on the same thread. A panic inside `compute` propagates to this caller.
+    pub fn get_or_compute<R, E>(
+        &self,
+        key: u128,
+        validate: Option<&dyn Fn(&V) -> bool>,
+        compute: impl FnOnce() -> Result<Computed<R, V>, E>,
+    ) -> Result<Got<R, V>, E> {
+        loop {
+            let mut departed = Vec::new();
+            let mut map = self.lock();
+            if let Some((value, generation)) = self.lookup(&mut map, key, &mut departed) {
+                drop(map);
+                self.release(departed);
+                let Some(validate) = validate else {
+                    self.hits.fetch_add(1, Ordering::Relaxed);
+                    return Ok(Got::Hit(value));
+                };
+                if validate(&value) {
+                    self.hits.fetch_add(1, Ordering::Relaxed);
+                    return Ok(Got::Hit(value));
+                }
+                drop(value);
+                self.remove_generation(key, generation);
+                continue;
+            }
+            if let Some(pending) = map.pending.get(&key).cloned() {
+                drop(map);
+                self.release(departed);
+                if pending.owner == thread::current().id() {
+                    panic!(
+                        "a cached function called itself with the same arguments while computing \
+                         them; this recursion can never finish (the value it waits for is the one \
+                         it is computing)"
+                    );
+                }
+                pending.wait();
+                continue;
+            }
+            let pending = Arc::new(Pending {
+                owner: thread::current().id(),
+                done: Mutex::new(false),
+                cv: Condvar::new(),
+            });
+            map.pending.insert(key, Arc::clone(&pending));
+            drop(map);
+            self.release(departed);
+            self.misses.fetch_add(1, Ordering::Relaxed);
+
+            let guard = PendingGuard {
+                store: self,
+                key,
+                pending,
+            };
+            let computed = compute()?;
+            if let Some(value) = computed.store {
+                let mut departed = Vec::new();
+                {
+                    let mut map = self.lock();
+                    self.put(&mut map, key, value, computed.age, &mut departed);
+                }
+                drop(guard);
+                self.release(departed);
+            } else {
+                drop(guard);
+            }
+            return Ok(Got::Computed(computed.result));
+        }
+    }
+
+    fn remove_generation(&self, key: u128, generation: u64) {
+        let removed = {
+            let mut map = self.lock();
+            match map.ready.get(&key) {
+                Some(e) if e.generation == generation => {
+                    let e = map.ready.remove(&key);
+                    if let Some(e) = &e {
+                        map.bytes -= e.size;
+                    }
+                    e.map(|e| e.value)
+                }
+                _ => None,
+            }
+        };
+        self.release(removed.into_iter().collect());
+    }
+
+    /// Removes one entry; `true` if there was one.
+    pub fn remove(&self, key: u128) -> bool {
+        let removed = {
+            let mut map = self.lock();
+            let e = map.ready.remove(&key);
+            if let Some(e) = &e {
+                map.bytes -= e.size;
+            }
+            e.map(|e| e.value)
+        };
+        let found = removed.is_some();
+        self.release(removed.into_iter().collect());
+        found
+    }
+
+    /// Removes every entry (computations in flight still finish and store their value).
+    pub fn clear(&self) {
+        let departed: Vec<V> = {
+            let mut map = self.lock();
+            map.bytes = 0;
+            let ready = std::mem::replace(
+                &mut map.ready,
+                LinkedHashMap::with_hasher(FoldState::default()),
+            );
+            ready.into_iter().map(|(_, e)| e.value).collect()
+        };
+        self.release(departed);
+    }
+
+    /// Removes expired entries now (they are otherwise dropped lazily when looked up).
+    pub fn sweep(&self) {
+        let now = clock::now();
+        let departed: Vec<V> = {
+            let mut map = self.lock();
+            let dead: Vec<u128> = map
+                .ready
+                .iter()
+                .filter(|(_, e)| self.expired(e, now))
+                .map(|(k, _)| *k)
+                .collect();
+            let mut out = Vec::with_capacity(dead.len());
+            for k in dead {
+                if let Some(e) = map.ready.remove(&k) {
+                    map.bytes -= e.size;
+                    out.push(e.value);
+                }
+            }
+            out
+        };
+        self.release(departed);
+    }
+
+    /// Whether a live (unexpired) entry exists, without touching recency or counters.
+    pub fn contains(&self, key: u128) -> bool {
+        let map = self.lock();
+        map.ready
+            .get(&key)
+            .is_some_and(|e| !self.expired(e, clock::now()))
+    }
+
+}

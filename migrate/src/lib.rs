@@ -1,0 +1,25 @@
+//! `cache-migrate`: rewrites legacy `#[legacy_cache::cache]` attributes into `#[memo]` and
+//! `#[singleton]`, the way ruff, pyupgrade and `cargo fix` rewrite code: minimal byte-range
+//! splices on the original text, a dry run by default, a CI check, and findings for anything
+//! that needs a human.
+//!
+//! ```
+//! use migrate::{analyze, AnalyzeOptions, GlobalFacts};
+//! let src = "#[legacy_cache::cache(allow_output_mutation = true)]\nfn pool() -> Vec<u8> { vec![] }\n";
+//! let out = analyze(src, &GlobalFacts::default(), AnalyzeOptions::default()).unwrap();
+//! assert!(out.output.starts_with("#[singleton::singleton]"));
+//! ```
+
+mod analyze;
+mod edit;
+pub mod manifest;
+mod model;
+pub mod render;
+pub mod run;
+mod tokens;
+
+pub use analyze::{
+    AnalyzeOptions, FileAnalysis, FileError, GlobalFacts, Prescan, analyze, migrate_str, prescan,
+};
+pub use edit::{OverlapError, apply_edits};
+pub use model::{Applicability, Edit, Finding, Primitives, Rule, line_col};

@@ -1,0 +1,111 @@
+//! `cache-migrate`: command-line front end. See the crate docs of `migrate`.
+
+use clap::{Parser, ValueEnum};
+use migrate::render;
+use migrate::run::{Config, Mode, run};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// Rewrite legacy `#[legacy_cache::cache]` attributes into `#[memo]` / `#[singleton]`.
+///
+/// By default prints a unified diff and a summary and writes nothing.
+/// Exit status: 0 clean, 1 `--check` found changes, 2 errors.
+#[derive(Debug, Parser)]
+#[command(name = "cache-migrate", version)]
+struct Cli {
+    /// Files or directories to process (default: `.`).
+    paths: Vec<PathBuf>,
+    /// Apply the edits (refuses files with uncommitted changes unless --allow-dirty).
+    #[arg(long, conflicts_with = "check")]
+    write: bool,
+    /// Write nothing; exit 1 if anything would change.
+    #[arg(long)]
+    check: bool,
+    /// With --check or --write, also print the diff.
+    #[arg(long)]
+    diff: bool,
+    /// Allow --write on files with uncommitted changes.
+    #[arg(long)]
+    allow_dirty: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Do not touch Cargo.toml files.
+    #[arg(long)]
+    no_manifest: bool,
+    /// Parse every .rs file, not only those that mention `legacy_cache` or `mutate`.
+    #[arg(long)]
+    parse_all: bool,
+    /// Colour: auto, always or never.
+    #[arg(long, default_value = "auto")]
+    color: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mode = if cli.write {
+        Mode::Write
+    } else if cli.check {
+        Mode::Check
+    } else {
+        Mode::Diff
+    };
+    let config = Config {
+        paths: cli.paths.clone(),
+        mode,
+        allow_dirty: cli.allow_dirty,
+        parse_all: cli.parse_all,
+        no_manifest: cli.no_manifest,
+    };
+    let report = run(&config);
+    let code = report.exit_code(mode);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = match cli.format {
+        Format::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&render::json(&report, mode)).unwrap_or_default()
+        ),
+        Format::Text => {
+            let styled = match cli.color.as_str() {
+                "always" => true,
+                "never" => false,
+                _ => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            let mut text = String::new();
+            if mode == Mode::Diff || cli.diff {
+                for f in report.changed() {
+                    text.push_str(&render::diff(f));
+                }
+            }
+            if mode != Mode::Diff {
+                for f in report.changed() {
+                    let verb = if f.written {
+                        "rewrote"
+                    } else if mode == Mode::Write {
+                        "not written"
+                    } else {
+                        "would rewrite"
+                    };
+                    text.push_str(&format!("{verb}: {}\n", f.path.display()));
+                }
+            }
+            let diags = render::diagnostics(&report, styled);
+            let _ = std::io::stderr().write_all(diags.as_bytes());
+            text.push_str(&render::summary(&report, mode));
+            out.write_all(text.as_bytes())
+        }
+    };
+    if result.is_err() {
+        return ExitCode::from(2);
+    }
+    ExitCode::from(code as u8)
+}

@@ -1,0 +1,254 @@
+//! Shared vocabulary: rules, edits, findings and their classification.
+
+use serde::Serialize;
+use std::ops::Range;
+
+/// How much trust an edit deserves, in the sense of ruff's fix applicability.
+///
+/// ```
+/// use migrate::Applicability;
+/// assert_eq!(Applicability::Review.as_str(), "review");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Mechanical: behaviour is unchanged.
+    Safe,
+    /// Applied, but a human should check it: behaviour may change.
+    Review,
+    /// Informational only.
+    Info,
+}
+
+impl Applicability {
+    /// The kebab-case name used in JSON and in the text report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Review => "review",
+            Applicability::Info => "info",
+        }
+    }
+}
+
+/// Every rule the rewriter knows. The kebab-case name is stable and appears in reports.
+///
+/// ```
+/// use migrate::Rule;
+/// assert_eq!(Rule::CacheToMemo.as_str(), "cache-to-memo");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// `#[cache]` without `allow_output_mutation` becomes `#[memo]`.
+    CacheToMemo,
+    /// `#[cache(allow_output_mutation = true)]` becomes `#[singleton]`.
+    CacheToSingleton,
+    /// The return type looks like a resource, so `#[singleton]` was chosen.
+    ResourceToSingleton,
+    /// The return type cannot be serialized, so `#[singleton]` was chosen.
+    UnserializableReturn,
+    /// `persist = true` becomes `persist = "disk"`.
+    PersistToDisk,
+    /// `persist` dropped because singletons are not persisted.
+    PersistDropped,
+    /// An option with no successor (`suppress_st_warning`, `allow_output_mutation`, `persist = false`).
+    OptionDropped,
+    /// The harness-only `sampling` option dropped.
+    SamplingDropped,
+    /// A constant `hash_funcs` entry replaced by `_`-prefixed parameters.
+    HashFuncsUnderscore,
+    /// A `hash_funcs` entry that had to be kept.
+    HashFuncsKept,
+    /// A parameter already named `_x`: hashed before, ignored now.
+    UnderscoreParam,
+    /// A result mutated through `Shared::mutate`.
+    SharedMutation,
+    /// `Shared<T>` written in a type position.
+    SharedType,
+    /// `legacy_cache::clear_cache()` replaced by the primitives' global clears.
+    ClearCache,
+    /// `use` declarations rewritten.
+    Import,
+    /// `Cargo.toml` dependencies rewritten.
+    Manifest,
+    /// Legacy code inside a macro body, which syn cannot see into.
+    MacroBody,
+    /// A legacy attribute in a form the tool does not rewrite.
+    Unsupported,
+    /// The file could not be read.
+    IoError,
+    /// The file is not UTF-8.
+    NonUtf8,
+    /// The file does not parse.
+    ParseError,
+    /// The rewritten text failed validation (a bug in the tool; nothing was written).
+    InternalError,
+}
+
+impl Rule {
+    /// The kebab-case name used in JSON and in the text report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::CacheToMemo => "cache-to-memo",
+            Rule::CacheToSingleton => "cache-to-singleton",
+            Rule::ResourceToSingleton => "resource-to-singleton",
+            Rule::UnserializableReturn => "unserializable-return",
+            Rule::PersistToDisk => "persist-to-disk",
+            Rule::PersistDropped => "persist-dropped",
+            Rule::OptionDropped => "option-dropped",
+            Rule::SamplingDropped => "sampling-dropped",
+            Rule::HashFuncsUnderscore => "hash-funcs-underscore",
+            Rule::HashFuncsKept => "hash-funcs-kept",
+            Rule::UnderscoreParam => "underscore-param",
+            Rule::SharedMutation => "shared-mutation",
+            Rule::SharedType => "shared-type",
+            Rule::ClearCache => "clear-cache",
+            Rule::Import => "import",
+            Rule::Manifest => "manifest",
+            Rule::MacroBody => "macro-body",
+            Rule::Unsupported => "unsupported",
+            Rule::IoError => "io-error",
+            Rule::NonUtf8 => "non-utf8",
+            Rule::ParseError => "parse-error",
+            Rule::InternalError => "internal-error",
+        }
+    }
+}
+
+/// One byte-range splice on the original text.
+///
+/// ```
+/// use migrate::{Applicability, Edit, Rule};
+/// let e = Edit::new(0..5, "memo", Rule::CacheToMemo, Applicability::Safe, "rename");
+/// assert_eq!(e.range, 0..5);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// Byte range in the original text.
+    pub range: Range<usize>,
+    /// Text that replaces the range.
+    pub replacement: String,
+    /// The rule that produced the edit.
+    pub rule: Rule,
+    /// Whether the edit is mechanical or needs a look.
+    pub applicability: Applicability,
+    /// One-line description.
+    pub message: String,
+}
+
+impl Edit {
+    /// Builds an edit.
+    pub fn new(
+        range: Range<usize>,
+        replacement: impl Into<String>,
+        rule: Rule,
+        applicability: Applicability,
+        message: impl Into<String>,
+    ) -> Self {
+        Edit {
+            range,
+            replacement: replacement.into(),
+            rule,
+            applicability,
+            message: message.into(),
+        }
+    }
+}
+
+/// Something a human should know: a hazard, a skipped site, or a note about an edit.
+///
+/// ```
+/// use migrate::{Applicability, Finding, Rule};
+/// let f = Finding::new(3..8, Rule::SharedType, Applicability::Review, "Shared<T> here");
+/// assert!(f.help.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Byte range in the original text that the finding points at.
+    pub range: Range<usize>,
+    /// Rule name.
+    pub rule: Rule,
+    /// `Review` (needs a human) or `Info`.
+    pub applicability: Applicability,
+    /// What was found.
+    pub message: String,
+    /// The fix, or why the tool did not apply one.
+    pub help: Option<String>,
+}
+
+impl Finding {
+    /// Builds a finding without help text.
+    pub fn new(
+        range: Range<usize>,
+        rule: Rule,
+        applicability: Applicability,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding {
+            range,
+            rule,
+            applicability,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// Adds help text.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// Which successor primitives a file or package uses after migration.
+///
+/// ```
+/// use migrate::Primitives;
+/// let mut p = Primitives::default();
+/// p.memo = true;
+/// assert!(p.any());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Primitives {
+    /// `#[memo]` is used.
+    pub memo: bool,
+    /// `#[singleton]` is used.
+    pub singleton: bool,
+}
+
+impl Primitives {
+    /// True when either primitive is used.
+    pub fn any(self) -> bool {
+        self.memo || self.singleton
+    }
+
+    /// Union of two sets.
+    pub fn union(self, other: Primitives) -> Primitives {
+        Primitives {
+            memo: self.memo || other.memo,
+            singleton: self.singleton || other.singleton,
+        }
+    }
+}
+
+/// Converts a byte offset to a 1-based (line, column) pair; the column counts characters.
+///
+/// ```
+/// assert_eq!(migrate::line_col("ab\ncd", 4), (2, 2));
+/// ```
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}

@@ -1,0 +1,638 @@
+//! The driver: walk, pre-scan, analyse in parallel, plan manifest changes, and write safely.
+
+use crate::analyze::{AnalyzeOptions, FileError, GlobalFacts, analyze, prescan};
+use crate::manifest::{find_package_manifest, rewrite_manifest};
+use crate::model::{Applicability, Edit, Finding, Primitives, Rule};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// What to do with the planned edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Print a diff, write nothing.
+    #[default]
+    Diff,
+    /// Write nothing; the exit code says whether anything would change.
+    Check,
+    /// Apply the edits.
+    Write,
+}
+
+/// Settings for [`run`].
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Files and directories to process.
+    pub paths: Vec<PathBuf>,
+    /// Dry run, check, or write.
+    pub mode: Mode,
+    /// Write even when files have uncommitted changes.
+    pub allow_dirty: bool,
+    /// Parse every file, even those that cannot contain legacy code (for robustness runs).
+    pub parse_all: bool,
+    /// Leave `Cargo.toml` files alone.
+    pub no_manifest: bool,
+}
+
+/// Whether a report is about Rust source or a manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A `.rs` file.
+    Rust,
+    /// A `Cargo.toml`.
+    Manifest,
+}
+
+/// Everything known about one file after a run.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// Path as given or found by the walk.
+    pub path: PathBuf,
+    /// Rust or manifest.
+    pub kind: FileKind,
+    /// The original text (empty for unreadable files).
+    pub original: String,
+    /// The rewritten text when it differs from the original.
+    pub output: Option<String>,
+    /// Edits (byte ranges on `original`).
+    pub edits: Vec<Edit>,
+    /// Findings.
+    pub findings: Vec<Finding>,
+    /// A file-level error: the file is untouched.
+    pub error: Option<FileError>,
+    /// The file was written.
+    pub written: bool,
+}
+
+/// The result of [`run`].
+#[derive(Debug, Clone, Default)]
+pub struct RunReport {
+    /// Files with edits, findings or errors, sorted by path.
+    pub files: Vec<FileReport>,
+    /// Number of `.rs` files looked at.
+    pub scanned: usize,
+    /// Bytes of `.rs` read.
+    pub bytes: u64,
+    /// Number of files that were parsed.
+    pub parsed: usize,
+    /// Wall-clock time.
+    pub elapsed: Duration,
+    /// Files that `--write` refused to touch because they have uncommitted changes.
+    pub dirty: Vec<PathBuf>,
+}
+
+impl RunReport {
+    /// Files that would change (or did).
+    pub fn changed(&self) -> impl Iterator<Item = &FileReport> {
+        self.files.iter().filter(|f| f.output.is_some())
+    }
+    /// Number of file-level errors, plus a refused write.
+    pub fn error_count(&self) -> usize {
+        self.files.iter().filter(|f| f.error.is_some()).count()
+            + usize::from(!self.dirty.is_empty())
+    }
+    /// Process exit code: 2 on errors, 1 when `--check` finds changes, else 0.
+    pub fn exit_code(&self, mode: Mode) -> i32 {
+        if self.error_count() > 0 {
+            2
+        } else if mode == Mode::Check && self.changed().next().is_some() {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+fn is_cargo_target(dir: &Path) -> bool {
+    dir.join("CACHEDIR.TAG").is_file()
+        || (dir.file_name().is_some_and(|n| n == "target")
+            && dir.parent().is_some_and(|p| p.join("Cargo.toml").is_file()))
+}
+
+/// Lists `.rs` files under `paths` in parallel, honouring `.gitignore` and skipping cargo
+/// target directories. Explicit file arguments are always included. Missing paths come back
+/// as errors.
+pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    let found = Mutex::new(Vec::new());
+    let errors = Mutex::new(Vec::new());
+    let mut roots = Vec::new();
+    for p in paths {
+        if p.is_file() {
+            found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(p.clone());
+        } else if p.is_dir() {
+            roots.push(p.clone());
+        } else {
+            errors
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((p.clone(), "no such file or directory".to_string()));
+        }
+    }
+    if let Some((first, rest)) = roots.split_first() {
+        let mut wb = ignore::WalkBuilder::new(first);
+        for r in rest {
+            wb.add(r);
+        }
+        wb.filter_entry(|e| {
+            !(e.depth() > 0
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && is_cargo_target(e.path()))
+        });
+        wb.build_parallel().run(|| {
+            Box::new(|entry| {
+                match entry {
+                    Ok(e) => {
+                        if e.file_type().is_some_and(|t| t.is_file())
+                            && e.path().extension().is_some_and(|x| x == "rs")
+                        {
+                            found
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push(e.into_path());
+                        }
+                    }
+                    Err(err) => {
+                        let path = match &err {
+                            ignore::Error::WithPath { path, .. } => path.clone(),
+                            _ => PathBuf::new(),
+                        };
+                        errors
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((path, err.to_string()));
+                    }
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    }
+    let mut files = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    files.sort();
+    files.dedup();
+    let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
+    errors.sort();
+    (files, errors)
+}
+
+enum Loaded {
+    Skip(u64),
+    Text(String),
+    Error(FileError, u64),
+}
+
+fn load(path: &Path) -> Loaded {
+    match std::fs::read(path) {
+        Err(e) => Loaded::Error(
+            FileError {
+                rule: Rule::IoError,
+                message: format!("cannot read file: {e}"),
+                range: None,
+            },
+            0,
+        ),
+        Ok(bytes) => {
+            let n = bytes.len() as u64;
+            match String::from_utf8(bytes) {
+                Ok(s) => Loaded::Text(s),
+                Err(e) => Loaded::Error(
+                    FileError {
+                        rule: Rule::NonUtf8,
+                        message: format!(
+                            "file is not valid UTF-8 (invalid byte at offset {}); Rust source must be UTF-8",
+                            e.utf8_error().valid_up_to()
+                        ),
+                        range: None,
+                    },
+                    n,
+                ),
+            }
+        }
+    }
+}
+
+/// A file can only need edits or findings if it names the legacy crate or calls `mutate`.
+fn relevant(text: &str) -> bool {
+    text.contains("legacy_cache") || text.contains("mutate")
+}
+
+fn error_report(path: &Path, original: String, error: FileError) -> FileReport {
+    FileReport {
+        path: path.to_path_buf(),
+        kind: FileKind::Rust,
+        original,
+        output: None,
+        edits: Vec::new(),
+        findings: Vec::new(),
+        error: Some(error),
+        written: false,
+    }
+}
+
+/// Runs the whole migration over `config.paths`.
+///
+/// ```no_run
+/// use migrate::run::{run, Config, Mode};
+/// let report = run(&Config { paths: vec![".".into()], mode: Mode::Check, ..Config::default() });
+/// std::process::exit(report.exit_code(Mode::Check));
+/// ```
+pub fn run(config: &Config) -> RunReport {
+    let start = Instant::now();
+    let paths = if config.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        config.paths.clone()
+    };
+    let (files, walk_errors) = discover(&paths);
+    let mut report = RunReport {
+        scanned: files.len(),
+        ..RunReport::default()
+    };
+    for (p, e) in walk_errors {
+        report.files.push(error_report(
+            &p,
+            String::new(),
+            FileError {
+                rule: Rule::IoError,
+                message: e,
+                range: None,
+            },
+        ));
+    }
+
+    // Phase 1: read, keep only files that can matter.
+    let loaded: Vec<(PathBuf, Loaded)> = files
+        .par_iter()
+        .map(|p| {
+            let l = match load(p) {
+                Loaded::Text(t) if !config.parse_all && !relevant(&t) => {
+                    Loaded::Skip(t.len() as u64)
+                }
+                other => other,
+            };
+            (p.clone(), l)
+        })
+        .collect();
+    let mut texts: Vec<(PathBuf, String)> = Vec::new();
+    for (p, l) in loaded {
+        match l {
+            Loaded::Skip(n) => report.bytes += n,
+            Loaded::Text(t) => {
+                report.bytes += t.len() as u64;
+                texts.push((p, t));
+            }
+            Loaded::Error(e, n) => {
+                report.bytes += n;
+                report.files.push(error_report(&p, String::new(), e));
+            }
+        }
+    }
+
+    // Phase 2: global facts (which functions are legacy, which results are mutated).
+    let scans: Vec<_> = texts
+        .par_iter()
+        .map(|(p, t)| {
+            let r = prescan(t);
+            proc_macro2::extra::invalidate_current_thread_spans();
+            (p, r)
+        })
+        .collect();
+    let mut facts = GlobalFacts::default();
+    for (p, r) in &scans {
+        if let Ok(s) = r {
+            facts.legacy_fns.extend(s.legacy_fns.iter().cloned());
+            for (callee, line, col, why) in &s.blockers {
+                facts
+                    .blocked
+                    .entry(callee.clone())
+                    .or_default()
+                    .push(format!("{why} at {}:{line}:{col}", p.display()));
+            }
+        }
+    }
+    // Only functions that are actually legacy-cached can be blocked.
+    facts.blocked.retain(|k, _| facts.legacy_fns.contains(k));
+    report.parsed = scans.len();
+    drop(scans);
+
+    // Phase 3: analyse.
+    let analyse = |t: &str, fallback: Primitives, keep_legacy_clear: bool| {
+        let r = analyze(
+            t,
+            &facts,
+            AnalyzeOptions {
+                fallback_clear: fallback,
+                keep_legacy_clear,
+            },
+        );
+        proc_macro2::extra::invalidate_current_thread_spans();
+        r
+    };
+    let mut results: Vec<_> = texts
+        .par_iter()
+        .map(|(p, t)| (p.clone(), analyse(t, Primitives::default(), false)))
+        .collect();
+
+    // Package-level view: primitives in use, for `clear_cache()` in files that use none.
+    let manifest_of: HashMap<PathBuf, Option<PathBuf>> = texts
+        .par_iter()
+        .map(|(p, _)| {
+            let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+            (p.clone(), find_package_manifest(&abs))
+        })
+        .collect();
+    let mut pkg_prims: HashMap<PathBuf, Primitives> = HashMap::new();
+    let mut pkg_legacy: HashSet<PathBuf> = HashSet::new();
+    for (p, r) in &results {
+        if let (Ok(a), Some(Some(m))) = (r, manifest_of.get(p)) {
+            let e = pkg_prims.entry(m.clone()).or_default();
+            *e = e.union(a.uses);
+            // An unresolved `clear_cache()` alone does not keep the package on the legacy cache.
+            if a.kept_sites > 0 || (a.legacy_remaining && !a.unresolved_clear) {
+                pkg_legacy.insert(m.clone());
+            }
+        }
+    }
+    let text_of: HashMap<&PathBuf, &String> = texts.iter().map(|(p, t)| (p, t)).collect();
+    for (p, r) in results.iter_mut() {
+        let Some(Some(m)) = manifest_of.get(p) else {
+            continue;
+        };
+        let keep = pkg_legacy.contains(m);
+        let retry = matches!(r, Ok(a) if a.unresolved_clear || (keep && a.clear_sites > 0));
+        let prims = pkg_prims.get(m).copied().unwrap_or_default();
+        if retry && (prims.any() || keep) {
+            *r = analyse(text_of[p], prims, keep);
+        }
+    }
+
+    // Phase 4: manifests.
+    let mut manifest_reports = Vec::new();
+    if !config.no_manifest {
+        let mut by_pkg: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
+        for (i, (p, _)) in results.iter().enumerate() {
+            if let Some(Some(m)) = manifest_of.get(p) {
+                by_pkg.entry(m.clone()).or_default().push(i);
+            }
+        }
+        for (manifest, idxs) in by_pkg {
+            let changed = idxs
+                .iter()
+                .any(|&i| matches!(&results[i].1, Ok(a) if !a.edits.is_empty()));
+            if !changed {
+                continue;
+            }
+            let need = pkg_prims.get(&manifest).copied().unwrap_or_default();
+            let processed: HashSet<PathBuf> = idxs
+                .iter()
+                .filter_map(|&i| std::fs::canonicalize(&results[i].0).ok())
+                .collect();
+            let still_legacy = idxs.iter().any(|&i| match &results[i].1 {
+                Ok(a) => a.legacy_remaining,
+                Err(_) => true,
+            }) || package_mentions_legacy(&manifest, &processed);
+            manifest_reports.push(plan_manifest(&manifest, need, !still_legacy));
+        }
+    }
+
+    for (p, r) in results {
+        let original = text_of[&p].clone();
+        match r {
+            Err(e) => report.files.push(error_report(&p, original, e)),
+            Ok(a) => {
+                if a.edits.is_empty() && a.findings.is_empty() {
+                    continue;
+                }
+                let output = (a.output != original).then_some(a.output);
+                report.files.push(FileReport {
+                    path: p,
+                    kind: FileKind::Rust,
+                    original,
+                    output,
+                    edits: a.edits,
+                    findings: a.findings,
+                    error: None,
+                    written: false,
+                });
+            }
+        }
+    }
+    // Show manifests relative to the working directory, like the walked files.
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    for mut m in manifest_reports.into_iter().flatten() {
+        if let Some(rel) = cwd.as_ref().and_then(|c| m.path.strip_prefix(c).ok()) {
+            m.path = Path::new(".").join(rel);
+        }
+        report.files.push(m);
+    }
+    report.files.sort_by(|a, b| a.path.cmp(&b.path));
+
+    if config.mode == Mode::Write {
+        write_all(&mut report, config.allow_dirty);
+    }
+    report.elapsed = start.elapsed();
+    report
+}
+
+/// Whether any `.rs` file of the package that this run did not process still names `legacy_cache`.
+fn package_mentions_legacy(manifest: &Path, processed: &HashSet<PathBuf>) -> bool {
+    let Some(root) = manifest.parent() else {
+        return true;
+    };
+    let (files, _) = discover(&[root.to_path_buf()]);
+    files.iter().any(|f| {
+        let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
+        if processed.contains(&abs) {
+            return false;
+        }
+        // Files of nested packages belong to those packages.
+        if find_package_manifest(&abs).as_deref() != Some(manifest) {
+            return false;
+        }
+        std::fs::read(f).map_or(true, |b| b.windows(12).any(|w| w == b"legacy_cache"))
+    })
+}
+
+fn plan_manifest(manifest: &Path, need: Primitives, drop_legacy: bool) -> Option<FileReport> {
+    let original = match std::fs::read_to_string(manifest) {
+        Ok(t) => t,
+        Err(e) => {
+            return Some(FileReport {
+                path: manifest.to_path_buf(),
+                kind: FileKind::Manifest,
+                original: String::new(),
+                output: None,
+                edits: Vec::new(),
+                findings: Vec::new(),
+                error: Some(FileError {
+                    rule: Rule::IoError,
+                    message: format!("cannot read manifest: {e}"),
+                    range: None,
+                }),
+                written: false,
+            });
+        }
+    };
+    let anchor = original
+        .find("legacy-cache")
+        .map_or(0..0, |i| i..i + "legacy-cache".len());
+    let mut rep = FileReport {
+        path: manifest.to_path_buf(),
+        kind: FileKind::Manifest,
+        original: original.clone(),
+        output: None,
+        edits: Vec::new(),
+        findings: Vec::new(),
+        error: None,
+        written: false,
+    };
+    match rewrite_manifest(&original, need, drop_legacy) {
+        Err(e) => {
+            rep.error = Some(FileError {
+                rule: Rule::Manifest,
+                message: e,
+                range: None,
+            });
+        }
+        Ok(ch) => {
+            for p in &ch.problems {
+                rep.findings.push(Finding::new(
+                    anchor.clone(),
+                    Rule::Manifest,
+                    Applicability::Review,
+                    p.clone(),
+                ));
+            }
+            if need.any() && !original.contains("legacy-cache") {
+                rep.findings.push(
+                    Finding::new(
+                        0..0,
+                        Rule::Manifest,
+                        Applicability::Review,
+                        "no `legacy-cache` dependency here to mirror",
+                    )
+                    .with_help("add the `memo`/`singleton` dependencies by hand"),
+                );
+            }
+            if ch.output != original {
+                rep.edits.push(Edit::new(
+                    0..original.len(),
+                    ch.output.clone(),
+                    Rule::Manifest,
+                    Applicability::Safe,
+                    ch.notes.join("; "),
+                ));
+                rep.output = Some(ch.output);
+            }
+        }
+    }
+    (rep.output.is_some() || !rep.findings.is_empty() || rep.error.is_some()).then_some(rep)
+}
+
+/// Files with uncommitted changes (modified, staged or untracked) among `paths`, per git.
+/// Files outside any git work tree are never dirty.
+pub fn dirty_files(paths: &[&Path]) -> Vec<PathBuf> {
+    let mut by_top: HashMap<PathBuf, HashSet<PathBuf>> = HashMap::new();
+    let mut dirty = Vec::new();
+    for p in paths {
+        let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let Some(dir) = abs.parent() else { continue };
+        let top = std::process::Command::new("git")
+            .args(["rev-parse", "--show-toplevel"])
+            .current_dir(dir)
+            .output();
+        let Ok(top) = top else { continue };
+        if !top.status.success() {
+            continue;
+        }
+        let top = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim().to_string());
+        let set = by_top.entry(top.clone()).or_insert_with(|| {
+            let out = std::process::Command::new("git")
+                .args(["status", "--porcelain=v1", "-z", "--untracked-files=all"])
+                .current_dir(&top)
+                .output();
+            let mut set = HashSet::new();
+            if let Ok(out) = out {
+                for rec in out.stdout.split(|&b| b == 0) {
+                    if rec.len() > 3 {
+                        let rel = String::from_utf8_lossy(&rec[3..]).to_string();
+                        set.insert(
+                            std::fs::canonicalize(top.join(&rel)).unwrap_or_else(|_| top.join(rel)),
+                        );
+                    }
+                }
+            }
+            set
+        });
+        if set.contains(&abs) {
+            dirty.push(p.to_path_buf());
+        }
+    }
+    dirty
+}
+
+fn write_all(report: &mut RunReport, allow_dirty: bool) {
+    if !allow_dirty {
+        let targets: Vec<&Path> = report.changed().map(|f| f.path.as_path()).collect();
+        report.dirty = dirty_files(&targets);
+        if !report.dirty.is_empty() {
+            return;
+        }
+    }
+    for f in report.files.iter_mut() {
+        let Some(out) = &f.output else { continue };
+        // Re-check that the file did not change since it was read.
+        match std::fs::read_to_string(&f.path) {
+            Ok(now) if now == f.original => {}
+            _ => {
+                f.error = Some(FileError {
+                    rule: Rule::IoError,
+                    message: "file changed while the tool was running; not written".into(),
+                    range: None,
+                });
+                continue;
+            }
+        }
+        match write_atomic(&f.path, out) {
+            Ok(()) => f.written = true,
+            Err(e) => {
+                f.error = Some(FileError {
+                    rule: Rule::IoError,
+                    message: format!("cannot write file: {e}"),
+                    range: None,
+                })
+            }
+        }
+    }
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
+/// reader never sees half a file; the original permissions are kept.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let p = dir.path().join("a.rs");
+/// std::fs::write(&p, "old").unwrap();
+/// migrate::run::write_atomic(&p, "new").unwrap();
+/// assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+/// ```
+pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let perms = std::fs::metadata(path)?.permissions();
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    std::fs::set_permissions(tmp.path(), perms)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

@@ -1,0 +1,6 @@
+use legacy_cache::cache;
+
+#[cache]
+fn broken( -> u8 {
+    1
+}

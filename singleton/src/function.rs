@@ -1,0 +1,160 @@
+//! The per-function cache behind a `#[singleton]` function, and the call path.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cache_key::{Key, KeyError};
+use cache_store::{Clear, Computed, Got, Stats, Store, StoreConfig};
+
+/// Options of one singleton function, as written in the attribute.
+pub struct SingletonOptions<T> {
+    /// Time to live, from insertion.
+    pub ttl: Option<Duration>,
+    /// LRU bound.
+    pub max_entries: Option<usize>,
+    /// Spinner text, emitted as a tracing event on every miss.
+    pub spinner: Option<&'static str>,
+    /// Called with the cached object on every hit; `false` drops it and creates a new one.
+    pub validate: Option<fn(&T) -> bool>,
+    /// Called once with every object that leaves the cache.
+    pub on_release: Option<fn(&T)>,
+}
+
+impl<T> Default for SingletonOptions<T> {
+    fn default() -> Self {
+        Self {
+            ttl: None,
+            max_entries: None,
+            spinner: None,
+            validate: None,
+            on_release: None,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for SingletonOptions<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SingletonOptions")
+            .field("ttl", &self.ttl)
+            .field("max_entries", &self.max_entries)
+            .field("spinner", &self.spinner)
+            .field("validate", &self.validate.is_some())
+            .field("on_release", &self.on_release.is_some())
+            .finish()
+    }
+}
+
+/// The cache of one `#[singleton]` function. Created on first use, lives for the process.
+///
+/// ```
+/// use singleton::{SingletonFn, SingletonOptions};
+///
+/// let cache: SingletonFn<String> = SingletonFn::new("doc", "f", 0, SingletonOptions::default());
+/// let key = Ok(cache_key::Key(1));
+/// let a = cache.call(key.clone(), || "pool".to_string());
+/// let b = cache.call(key, || unreachable!("created once"));
+/// assert!(std::sync::Arc::ptr_eq(&a, &b));
+/// ```
+pub struct SingletonFn<T> {
+    module: &'static str,
+    name: &'static str,
+    store: Store<Arc<T>>,
+    spinner: Option<&'static str>,
+    validate: Option<fn(&T) -> bool>,
+}
+
+impl<T> std::fmt::Debug for SingletonFn<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SingletonFn")
+            .field("function", &format_args!("{}::{}", self.module, self.name))
+            .field("stats", &self.store.stats())
+            .finish()
+    }
+}
+
+impl<T: Send + Sync + 'static> SingletonFn<T> {
+    /// A cache for the function `module::name`. `tokens` (the hash of the function's tokens)
+    /// does not matter in memory; it is taken for symmetry with memo's function key.
+    pub fn new(
+        module: &'static str,
+        name: &'static str,
+        _tokens: u128,
+        options: SingletonOptions<T>,
+    ) -> Self {
+        let on_release = options.on_release.map(|hook| {
+            Box::new(move |v: Arc<T>| hook(&v)) as Box<dyn Fn(Arc<T>) + Send + Sync>
+        });
+        Self {
+            module,
+            name,
+            store: Store::new(StoreConfig {
+                ttl: options.ttl,
+                max_entries: options.max_entries,
+                weigh: |_| std::mem::size_of::<T>(),
+                on_release,
+            }),
+            spinner: options.spinner,
+            validate: options.validate,
+        }
+    }
+
+    /// The shared object for this key, created at most once per key even under contention.
+    pub fn call_fallible<E>(
+        &self,
+        key: Result<Key, KeyError>,
+        compute: impl FnOnce() -> Result<T, E>,
+    ) -> Result<Arc<T>, E> {
+        let key = match key {
+            Ok(k) => k,
+            Err(e) => {
+                // Without a key there is nothing to share: this caller gets its own object.
+                tracing::warn!(target: "singleton", function = self.name, "not cached: {e}");
+                return compute().map(Arc::new);
+            }
+        };
+        let validate = self.validate.map(|v| move |value: &Arc<T>| v(value));
+        let validate_ref = validate.as_ref().map(|v| v as &dyn Fn(&Arc<T>) -> bool);
+        let got = self.store.get_or_compute(key.0, validate_ref, || {
+            if let Some(text) = self.spinner {
+                cache_store::events::spinner("singleton", self.module, self.name, text);
+            }
+            let value = Arc::new(compute()?);
+            Ok(Computed::cache(Arc::clone(&value), value))
+        })?;
+        Ok(match got {
+            Got::Hit(v) | Got::Computed(v) => v,
+        })
+    }
+
+    /// Infallible variant of [`SingletonFn::call_fallible`].
+    pub fn call(&self, key: Result<Key, KeyError>, compute: impl FnOnce() -> T) -> Arc<T> {
+        match self.call_fallible(key, || Ok::<T, std::convert::Infallible>(compute())) {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
+    }
+
+    /// Drops every entry (calling `on_release` for each); callers' `Arc`s stay valid.
+    pub fn clear(&self) {
+        self.store.clear();
+    }
+
+    /// Drops the entry of one key.
+    pub fn clear_entry(&self, key: Result<Key, KeyError>) -> bool {
+        match key {
+            Ok(k) => self.store.remove(k.0),
+            Err(_) => false,
+        }
+    }
+
+    /// Counters (`stored_bytes` counts `size_of::<T>()` per entry: objects are not serialized).
+    pub fn stats(&self) -> Stats {
+        self.store.stats()
+    }
+}
+
+impl<T: Send + Sync + 'static> Clear for SingletonFn<T> {
+    fn clear(&self) {
+        SingletonFn::clear(self);
+    }
+}

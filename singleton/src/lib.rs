@@ -1,0 +1,121 @@
+//! `#[singleton]`: one shared, thread-safe object per key (Streamlit's
+//! `st.experimental_singleton` / `st.cache_resource`).
+//!
+//! For things that are not data: connection pools, clients, models, sessions. Every caller, on
+//! every thread, gets the same object as an `Arc`; there is no copying, no serialization and no
+//! mutation check. Streamlit can only ask that such objects "must be thread-safe"; here the
+//! return type must be `Send + Sync + 'static` or the function does not compile.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//! use singleton::singleton;
+//!
+//! struct Pool { url: String, checkouts: AtomicU64 }
+//!
+//! #[singleton(max_entries = 4)]
+//! fn pool(url: &str) -> Pool {
+//!     Pool { url: url.to_string(), checkouts: AtomicU64::new(0) }
+//! }
+//!
+//! let a: Arc<Pool> = pool("db://main");
+//! let b = pool("db://main");
+//! assert!(Arc::ptr_eq(&a, &b)); // the same object
+//! a.checkouts.fetch_add(1, Ordering::Relaxed);
+//! assert_eq!(b.checkouts.load(Ordering::Relaxed), 1); // shared state, by design
+//! assert_eq!(pool("db://main").url, "db://main"); // read-only call sites look like memo's
+//! ```
+//!
+//! # Options
+//!
+//! | option | meaning |
+//! |---|---|
+//! | `ttl = 90` / `"1h30m"` / `Duration` expr | entries expire this long after insertion |
+//! | `max_entries = N` | keep at most N objects, evicting the least recently used |
+//! | `validate = path` | `fn(&T) -> bool` called on every hit; `false` drops the object and creates a new one |
+//! | `on_release = path` | `fn(&T)` called once for every object that leaves the cache (expiry, eviction, failed validation, clear), never under a lock |
+//! | `show_spinner = true` / `"text"` | emit a `tracing` event ``Running `f(...)`.`` on each miss |
+//! | `hash_funcs(Type = path, ...)` | hash arguments of `Type` as `path(&arg)` instead |
+//! | `skip_self` | on a method, leave the receiver out of the key |
+//! | `in_impl` | on an associated function without `self` or `Self` in its signature |
+//!
+//! `persist` is rejected: objects such as pools cannot be written to disk; use
+//! `#[memo(persist = "disk")]` for data.
+//!
+//! # Returns
+//!
+//! `fn f(..) -> T` becomes `fn f(..) -> Arc<T>`; `fn f(..) -> Result<T, E>` becomes
+//! `Result<Arc<T>, E>` and an `Err` is not cached. `T` needs neither `Clone` nor `Serialize`.
+//! Read-only call sites such as `f(x).method()` or `g(&f(x))` compile unchanged when an attribute
+//! is switched between `#[memo]` and `#[singleton]`.
+//!
+//! # Companions
+//!
+//! As for memo: `f::clear()`, `f::clear_entry(<same arguments>)`, `f::stats()` beside a free
+//! function, `m_clear()`, `m_clear_entry(..)`, `m_stats()` beside a method; [`clear_all`] for
+//! every singleton of the process.
+//!
+//! # Concurrency
+//!
+//! Exactly one creation per key, even under contention: concurrent callers wait for the first
+//! one. The initializer never runs under a lock, so a singleton may call another singleton (or
+//! itself with another key). A panic in the initializer reaches its caller, caches nothing and
+//! leaves no waiter stuck.
+
+mod function;
+
+pub use cache_key::{Key, KeyHash, KeyHasher};
+pub use cache_store::Stats;
+pub use function::{SingletonFn, SingletonOptions};
+pub use singleton_macros::singleton;
+
+static REGISTRY: cache_store::Registry = cache_store::Registry::new();
+
+/// Empties every `#[singleton]` function of this process (calling their `on_release` hooks).
+///
+/// ```
+/// #[singleton::singleton]
+/// fn config() -> String { "cfg".into() }
+///
+/// let before = config();
+/// singleton::clear_all();
+/// assert!(!std::sync::Arc::ptr_eq(&before, &config()));
+/// ```
+pub fn clear_all() {
+    REGISTRY.clear_all();
+}
+
+#[doc(hidden)]
+pub mod __private {
+    /// Everything the key block names.
+    pub mod key {
+        pub use cache_key::KeyBuilder;
+        pub use cache_key::__private::{Arg, ViaKeyHash, ViaNothing, ViaSerde};
+    }
+
+    pub use crate::function::{SingletonFn, SingletonOptions};
+
+    /// The per-function static, registered for [`crate::clear_all`] on creation.
+    pub fn static_cache<C: cache_store::Clear + 'static>(
+        cell: &'static std::sync::OnceLock<C>,
+        init: impl FnOnce() -> C,
+    ) -> &'static C {
+        super::REGISTRY.static_cache(cell, init)
+    }
+
+    /// Objects handed to every thread must be `Send + Sync + 'static`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a singleton: it would be shared across threads, so it must be `Send + Sync + 'static`",
+        label = "this type is returned to every caller on every thread",
+        note = "wrap the non-thread-safe part in a `std::sync::Mutex` (or use thread-safe types such as atomics)",
+        note = "or, if this is data rather than a shared resource, use `#[memo]`, which gives each caller its own copy"
+    )]
+    pub trait Shareable {
+        /// `Self`, once proven shareable; the macro names the cache type through it.
+        type Checked: ?Sized;
+    }
+
+    impl<T: Send + Sync + 'static + ?Sized> Shareable for T {
+        type Checked = T;
+    }
+}
