@@ -389,6 +389,19 @@ impl<'ast, 'a> Collector<'ast, 'a> {
     fn cur(&self) -> usize {
         *self.stack.last().unwrap_or(&0)
     }
+    /// The byte range of a call `path(args)`, from its first path token to the closing paren,
+    /// without re-tokenising the whole expression (which `Spanned` would do).
+    fn call_range(&self, c: &syn::ExprCall) -> Option<Range<usize>> {
+        let syn::Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let start = match &p.path.leading_colon {
+            Some(t) => self.r(t.spans[0]).start,
+            None => self.r(p.path.segments.first()?.ident.span()).start,
+        };
+        Some(start..self.r(c.paren_token.span.close()).end)
+    }
+
     fn push_scope(&mut self, module: bool) {
         let parent = Some(self.cur());
         self.scopes.push(Scope {
@@ -622,8 +635,10 @@ impl<'ast> Visit<'ast> for Collector<'ast, '_> {
         visit::visit_attribute(self, a);
     }
     fn visit_stmt(&mut self, s: &'ast syn::Stmt) {
-        if let syn::Stmt::Expr(syn::Expr::Call(c), Some(_)) = s {
-            self.stmt_calls.insert(self.r(c.span()).start);
+        if let syn::Stmt::Expr(syn::Expr::Call(c), Some(_)) = s
+            && let Some(r) = self.call_range(c)
+        {
+            self.stmt_calls.insert(r.start);
         }
         visit::visit_stmt(self, s);
     }
@@ -633,9 +648,10 @@ impl<'ast> Visit<'ast> for Collector<'ast, '_> {
             // Bare aliases (`use legacy_cache::clear_cache as wipe`) are resolved later.
             if p.qself.is_none()
                 && (last.as_deref() == Some("clear_cache") || p.path.segments.len() == 1)
+                && let Some(call_range) = self.call_range(c)
             {
                 self.clears.push(ClearCand {
-                    call_range: self.r(c.span()),
+                    call_range,
                     path: p.path.clone(),
                     has_args: !c.args.is_empty(),
                     scope: self.cur(),
@@ -1930,6 +1946,7 @@ impl Decider<'_, '_, '_> {
             })
         };
         let mut new_edits = Vec::new();
+        let mut glob_notes = Vec::new();
         for (ui, u) in self.c.uses.iter().enumerate() {
             let legacy: Vec<usize> = u
                 .leaves
@@ -1961,16 +1978,10 @@ impl Decider<'_, '_, '_> {
                         self.remaining_idents(&toks, &leaf.alias) > 0
                     }
                     LeafKind::Glob => {
-                        self.unconverted_by_leaf.get(&l).copied().unwrap_or(0) > 0
-                            || macro_mentions("cache")
-                            || ["Shared", "clear_cache"].iter().any(|n| {
-                                self.remaining_idents(&toks, n) > 0
-                                    && !self
-                                        .c
-                                        .leaves
-                                        .iter()
-                                        .any(|o| o.alias == *n && o.kind != LeafKind::Glob)
-                            })
+                        // A glob may bring in names this tool does not track (traits, types);
+                        // removing it could break the build, so it stays for a human to judge.
+                        glob_notes.push(u.item_range.clone());
+                        true
                     }
                     _ => true,
                 };
@@ -2117,6 +2128,14 @@ impl Decider<'_, '_, '_> {
             }
         }
         self.edits.extend(new_edits);
+        if self.uses.any() {
+            for r in glob_notes {
+                self.findings.push(
+                    Finding::new(r, Rule::Import, Applicability::Info, "`use legacy_cache::*` kept: it may bring in names this tool does not track")
+                        .with_help("remove it once nothing from `legacy_cache` is used, then drop the `legacy-cache` dependency"),
+                );
+            }
+        }
     }
 }
 

@@ -10,6 +10,8 @@
 //! assert!(out.output.starts_with("#[singleton::singleton]"));
 //! ```
 
+#![warn(missing_docs)]
+
 mod analyze;
 mod edit;
 pub mod manifest;

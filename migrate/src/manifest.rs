@@ -168,6 +168,10 @@ fn mirror(legacy: &Item, name: &str) -> Result<Item, String> {
         // singleton has no cargo features (the `polars` feature exists on legacy-cache and memo only).
         t.remove("features");
     }
+    // Removing the last key of an inline table loses the space before `}`; normalise it.
+    if let Some(it) = item.as_inline_table_mut() {
+        it.fmt();
+    }
     Ok(item)
 }
 

@@ -296,6 +296,7 @@ pub fn run(config: &Config) -> RunReport {
     // Phase 2: global facts (which functions are legacy, which results are mutated).
     let scans: Vec<_> = texts
         .par_iter()
+        .filter(|(_, t)| relevant(t))
         .map(|(p, t)| {
             let r = prescan(t);
             proc_macro2::extra::invalidate_current_thread_spans();
@@ -317,7 +318,7 @@ pub fn run(config: &Config) -> RunReport {
     }
     // Only functions that are actually legacy-cached can be blocked.
     facts.blocked.retain(|k, _| facts.legacy_fns.contains(k));
-    report.parsed = scans.len();
+    report.parsed = texts.len();
     drop(scans);
 
     // Phase 3: analyse.

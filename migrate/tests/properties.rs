@@ -29,8 +29,8 @@ struct FnSpec {
 
 fn option_text(kind: usize, variant: usize) -> String {
     match kind {
-        0 => format!("persist = {}", variant % 2 == 0),
-        1 => format!("allow_output_mutation = {}", variant % 2 == 0),
+        0 => format!("persist = {}", variant.is_multiple_of(2)),
+        1 => format!("allow_output_mutation = {}", variant.is_multiple_of(2)),
         2 => [
             "show_spinner = false",
             "show_spinner = true",

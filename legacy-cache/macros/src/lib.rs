@@ -1,1 +1,387 @@
+//! The legacy `#[cache]` attribute. Thin by design: it reads options and the function, then
+//! emits calls into `legacy_cache`'s runtime (`LegacyFn::call`), where all behaviour lives.
+//!
+//! For `fn f(a: A) -> T` it generates, in the same scope as `f`:
+//!
+//! ```text
+//! fn f(a: A) -> Shared<T> { infallible(__legacy_cache_f(Plain, a)) }
+//! fn try_f(a: A) -> Result<Shared<T>, HashError> { strict_infallible(__legacy_cache_f(Strict, a)) }
+//! fn __legacy_cache_f<M: Mode>(__mode: M, a: A) -> M::Out<Result<Shared<T>, Infallible>> {
+//!     static CELL: OnceLock<LegacyFn<T>>;         // the per-function cache
+//!     let __cache = static_cache(&CELL, || LegacyFn::new(...));
+//!     let __key = { /* md5 of every argument, hash_funcs applied */ };
+//!     let __compute = move || -> T { /* original body */ };
+//!     __cache.call(__mode, __key, __compute)
+//! }
+//! ```
+//!
+//! The body stays in the user's scope (one copy, inside the generic core), so cached functions
+//! defined inside a function body can use that body's items. In an `impl` block the three are
+//! associated functions (`m`, `try_m`, `__legacy_cache_m`).
+
 extern crate proc_macro;
+
+use cache_codegen::func::{CachedFn, Returns, replace_ok_type};
+use cache_codegen::options::{HashFunc, OptValue, Options, option_str, option_tokens};
+use cache_codegen::{spinner_text, strip_refs, token_hash, type_matches};
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, ExprLit, Lit, Safety, Type};
+
+const ACCEPTED: &[&str] = &[
+    "persist",
+    "allow_output_mutation",
+    "show_spinner",
+    "suppress_st_warning",
+    "hash_funcs",
+    "max_entries",
+    "ttl",
+    "sampling",
+    "in_impl",
+];
+
+const HINTS: &[(&str, &str)] = &[
+    (
+        "skip_self",
+        "`skip_self` is a #[memo] option; the legacy cache hashes every argument, the receiver \
+         included (use `hash_funcs(Self = path)` to control how `self` is hashed)",
+    ),
+    (
+        "storage",
+        "`storage` is a #[memo] option; the legacy cache stores the object itself",
+    ),
+    (
+        "validate",
+        "`validate` is a #[singleton] option, not a legacy `@st.cache` parameter",
+    ),
+    (
+        "on_release",
+        "`on_release` is a #[singleton] option, not a legacy `@st.cache` parameter",
+    ),
+    (
+        "experimental_allow_widgets",
+        "`experimental_allow_widgets` belongs to `st.cache_data`/`st.cache_resource`, not to \
+         the legacy `@st.cache`",
+    ),
+];
+
+/// Caches a function's results the way Streamlit's legacy `@st.cache` did. See the
+/// `legacy_cache` crate for options and semantics.
+#[proc_macro_attribute]
+pub fn cache(
+    attr: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    let (attr, item) = (TokenStream::from(attr), TokenStream::from(item));
+    expand_cache(attr, item)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// `name`, `name = true|false`; absent gives `default`.
+fn bool_option(opts: &mut Options, name: &str, default: bool) -> syn::Result<bool> {
+    let Some(o) = opts.raw(name) else {
+        return Ok(default);
+    };
+    match &o.value {
+        OptValue::Flag => Ok(true),
+        OptValue::Expr(Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        })) => Ok(b.value),
+        _ => Err(syn::Error::new(
+            o.span(),
+            format!("`{name}` takes `true` or `false`"),
+        )),
+    }
+}
+
+/// `show_spinner`: on by default, as in Streamlit; `false` turns it off; a string replaces the
+/// text.
+fn spinner_option(opts: &mut Options, default_text: String) -> syn::Result<Option<String>> {
+    let Some(o) = opts.raw("show_spinner") else {
+        return Ok(Some(default_text));
+    };
+    match &o.value {
+        OptValue::Flag => Ok(Some(default_text)),
+        OptValue::Expr(Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        })) => Ok(b.value.then_some(default_text)),
+        OptValue::Expr(Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        })) => Ok(Some(s.value())),
+        _ => Err(syn::Error::new(
+            o.span(),
+            "`show_spinner` takes `true`, `false` or the text to show",
+        )),
+    }
+}
+
+fn is_self(t: &Type) -> bool {
+    strip_refs(t).to_token_stream().to_string() == "Self"
+}
+
+/// Code hashing `value` (an expression of type `&X`) into `__h` with the compile-time dispatch,
+/// through `hf` when given. Evaluates to `Result<(), HashError>`.
+fn hash_expr(p: &TokenStream, value: TokenStream, hf: Option<&HashFunc>, span: Span) -> TokenStream {
+    match hf {
+        None => quote_spanned! {span=>
+            (&&&#p::Arg(#value)).__legacy_kind().hash(#value, __h)
+        },
+        Some(hf) => {
+            let func = &hf.func;
+            let func_name = func.to_token_stream().to_string().replace(' ', "");
+            let ty_name = hf.ty.to_token_stream().to_string().replace(' ', "");
+            quote_spanned! {span=>
+                {
+                    let __r = #p::user_hash(#func_name, #ty_name, || #func(#value))?;
+                    let __u = (&&#p::HfOut(&__r))
+                        .__hf_kind()
+                        .unpack(&__r)
+                        .map_err(|__m| #p::user_error(#func_name, #ty_name, __m))?;
+                    (&&&#p::Arg(__u)).__legacy_kind().hash(__u, __h)
+                }
+            }
+        }
+    }
+}
+
+const IMPORTS: fn(&TokenStream) -> TokenStream = |p| {
+    quote! {
+        #[allow(unused_imports)]
+        use #p::{ViaLegacy as _, ViaSerde as _, ViaNothing as _, ViaResult as _, ViaValue as _};
+    }
+};
+
+/// Attributes the hidden core keeps: conditional compilation and lint levels (the body lives
+/// there).
+fn core_attr(a: &Attribute) -> bool {
+    let path = a.path();
+    ["cfg", "cfg_attr", "allow", "warn", "deny", "forbid", "expect"]
+        .iter()
+        .any(|n| path.is_ident(n))
+}
+
+fn expand_cache(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    // The function key covers the item only, not the attribute (see the crate docs).
+    let tokens = token_hash(&TokenStream::new(), &item);
+    let mut opts = Options::parse("cache", attr)?;
+    let in_impl = bool_option(&mut opts, "in_impl", false)?;
+    let f = CachedFn::parse(item, "cache", in_impl)?;
+    let persist = bool_option(&mut opts, "persist", false)?;
+    let allow_mutation = bool_option(&mut opts, "allow_output_mutation", false)?;
+    let spinner = spinner_option(&mut opts, spinner_text(&f))?;
+    // Accepted for compatibility; it silenced a warning that has no counterpart here.
+    let _suppress_st_warning = bool_option(&mut opts, "suppress_st_warning", false)?;
+    let hash_funcs = opts.hash_funcs()?;
+    let max_entries = opts.max_entries()?;
+    let ttl = opts.ttl()?;
+    let sampling = bool_option(&mut opts, "sampling", true)?;
+    opts.finish(ACCEPTED, HINTS)?;
+
+    let krate = quote!(::legacy_cache);
+    let p = quote!(#krate::__private);
+    let imports = IMPORTS(&p);
+    let name = f.name();
+    let name_str = name.to_string();
+    let core_ident = format_ident!("__legacy_cache_{}", name);
+    let try_ident = format_ident!("try_{}", name);
+    let value_ty = f.returns.value_type().clone();
+    let vspan = value_ty.span();
+
+    // The value key: every argument, the receiver first, no underscore rule.
+    let mut steps = Vec::new();
+    if let Some(r) = &f.receiver {
+        let span = r.self_token.span;
+        let hf = hash_funcs.iter().find(|hf| is_self(&hf.ty));
+        let h = hash_expr(&p, quote_spanned!(span=> &self), hf, span);
+        steps.push(quote_spanned! {span=> __args.arg("Self", |__h| #h); });
+    }
+    for param in &f.params {
+        let ident = &param.ident;
+        let ty = &param.ty;
+        let ty_name = ty.to_token_stream().to_string();
+        let hf = hash_funcs.iter().find(|hf| type_matches(ty, &hf.ty));
+        let h = hash_expr(&p, quote_spanned!(param.span=> &#ident), hf, param.span);
+        steps.push(quote_spanned! {param.span=> __args.arg(#ty_name, |__h| #h); });
+    }
+    let key = quote! {{
+        #imports
+        let mut __args = #p::ArgsHasher::new(__cache.sampling());
+        #(#steps)*
+        __args.finish()
+    }};
+
+    // The output hasher, unless mutation is allowed (then nothing is hashed).
+    let hash_output = if allow_mutation {
+        quote!(::core::option::Option::None)
+    } else {
+        let hf = hash_funcs.iter().find(|hf| type_matches(&value_ty, &hf.ty));
+        let h = hash_expr(&p, quote!(__v), hf, vspan);
+        quote_spanned! {vspan=>
+            ::core::option::Option::Some(
+                (|__v: &#value_ty, __h: &mut #p::LegacyHasher| -> #p::Result<(), #p::HashError> {
+                    #imports
+                    #h
+                }) as fn(&#value_ty, &mut #p::LegacyHasher) -> #p::Result<(), #p::HashError>
+            )
+        }
+    };
+    let persist = option_tokens(
+        persist.then(|| quote_spanned!(vspan=> #p::Codec::<#value_ty>::bincode())),
+    );
+    let ttl = option_tokens(ttl);
+    let max_entries = option_tokens(max_entries);
+    let spinner = option_str(spinner.as_deref());
+    let self_type = if f.in_impl {
+        quote!(::core::option::Option::Some(::core::any::type_name::<Self>()))
+    } else {
+        quote!(::core::option::Option::None)
+    };
+    let init = quote! {
+        #p::LegacyFn::new(
+            ::core::module_path!(),
+            #name_str,
+            #self_type,
+            #tokens,
+            #p::LegacyOptions {
+                ttl: #ttl,
+                max_entries: #max_entries,
+                spinner: #spinner,
+                hash_output: #hash_output,
+                sampling: #sampling,
+                persist: #persist,
+            },
+        )
+    };
+
+    // Signatures.
+    let sig = &f.sig;
+    let fn_token = &sig.fn_token;
+    let abi = &sig.abi;
+    let unsafety = match &sig.safety {
+        Safety::Unsafe(u) => Some(u),
+        _ => None,
+    };
+    let lifetimes: Vec<_> = sig.generics.params.iter().collect();
+    let where_clause = &sig.generics.where_clause;
+    let outer_generics = if lifetimes.is_empty() {
+        quote!()
+    } else {
+        quote!(<#(#lifetimes),*>)
+    };
+    let core_generics = quote!(<#(#lifetimes,)* __M: #p::Mode>);
+    let core_receiver = f.receiver.as_ref().map(|r| quote!(#r,));
+    let outer_receiver = f.receiver.as_ref().map(|r| {
+        let mut r = r.clone();
+        r.mutability = None;
+        quote!(#r,)
+    });
+    let self_arg = f.receiver.as_ref().map(|_| quote!(self,));
+    let core_params: Vec<_> = f
+        .params
+        .iter()
+        .map(|p| {
+            let (pat, ty) = (&p.outer_pat, &p.ty);
+            quote!(#pat: #ty)
+        })
+        .collect();
+    let outer_params: Vec<_> = f
+        .params
+        .iter()
+        .map(|p| {
+            let (ident, ty) = (&p.ident, &p.ty);
+            quote!(#ident: #ty)
+        })
+        .collect();
+    let call_args: Vec<_> = f.params.iter().map(|p| &p.ident).collect();
+    let core_path = if f.in_impl {
+        quote!(Self::#core_ident)
+    } else {
+        quote!(#core_ident)
+    };
+
+    let shared_ty: Type = syn::parse_quote_spanned!(vspan=> #krate::Shared<#value_ty>);
+    let (outer_ret, inner_ret, compute_ret, call, unwrap, unwrap_strict) = match &f.returns {
+        Returns::Plain(t) => (
+            quote!(#shared_ty),
+            quote!(#p::Result<#shared_ty, ::core::convert::Infallible>),
+            quote!(#t),
+            quote!(call),
+            quote!(#p::infallible),
+            quote!(#p::strict_infallible),
+        ),
+        Returns::Result { full, .. } => {
+            let outer = replace_ok_type(full, shared_ty.clone());
+            (
+                quote!(#outer),
+                quote!(#outer),
+                quote!(#full),
+                quote!(call_fallible),
+                quote!(),
+                quote!(),
+            )
+        }
+    };
+    let body = f.inner_body();
+    let vis = &f.vis;
+    let user_attrs: Vec<_> = f
+        .attrs
+        .iter()
+        .filter(|a| !a.path().is_ident("expect"))
+        .collect();
+    let core_attrs: Vec<_> = f.attrs.iter().filter(|a| core_attr(a)).collect();
+    let cfg_attrs: Vec<_> = f.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
+    let call_core = |mode: TokenStream, wrap: &TokenStream| {
+        let inner = quote!(#wrap(#core_path(#self_arg #p::#mode, #(#call_args),*)));
+        match unsafety {
+            Some(u) => quote!(#u { #inner }),
+            None => inner,
+        }
+    };
+    let plain_call = call_core(quote!(Plain), &unwrap);
+    let strict_call = call_core(quote!(Strict), &unwrap_strict);
+    let target = if f.in_impl {
+        format!("Self::{name}")
+    } else {
+        format!("fn@{name}")
+    };
+    let try_doc = format!(
+        "Calls [`{name_str}`]({target}) like a plain call, but returns hashing errors instead \
+         of logging them and answering without the cache: `Err(HashError)` when an argument or \
+         the return value cannot be hashed (an `UnhashableTypeError`, a failing `hash_funcs` \
+         function, or an internal error). Generated by `#[legacy_cache::cache]`."
+    );
+
+    Ok(quote! {
+        #(#user_attrs)*
+        #vis #unsafety #abi #fn_token #name #outer_generics (#outer_receiver #(#outer_params),*)
+            -> #outer_ret #where_clause
+        {
+            #plain_call
+        }
+
+        #(#cfg_attrs)*
+        #[doc = #try_doc]
+        #[allow(dead_code, clippy::too_many_arguments)]
+        #vis #unsafety fn #try_ident #outer_generics (#outer_receiver #(#outer_params),*)
+            -> #p::Result<#outer_ret, #krate::HashError> #where_clause
+        {
+            #strict_call
+        }
+
+        #(#core_attrs)*
+        #[doc(hidden)]
+        #[allow(dead_code, non_snake_case, clippy::too_many_arguments, clippy::needless_lifetimes)]
+        #unsafety fn #core_ident #core_generics (#core_receiver __mode: __M, #(#core_params),*)
+            -> <__M as #p::Mode>::Out<#inner_ret> #where_clause
+        {
+            static __LEGACY_CACHE: ::std::sync::OnceLock<#p::LegacyFn<#value_ty>> =
+                ::std::sync::OnceLock::new();
+            let __cache = #p::static_cache(&__LEGACY_CACHE, || #init);
+            let __key: #p::Result<#p::Digest, #p::HashError> = #key;
+            let __compute = move || -> #compute_ret #body;
+            __cache.#call(__mode, __key, __compute)
+        }
+    })
+}

@@ -26,7 +26,8 @@ pub struct Param {
     pub span: Span,
 }
 
-/// How the function returns.
+/// How the function returns. (Built once per macro call: the size difference is irrelevant.)
+#[allow(clippy::large_enum_variant)]
 pub enum Returns {
     /// `-> T` (or nothing, which is `()`).
     Plain(Type),
@@ -76,6 +77,15 @@ pub struct CachedFn {
     /// Whether the function lives in an `impl` block (a receiver, `Self` in the signature, or
     /// the `in_impl` option).
     pub in_impl: bool,
+}
+
+/// The span of the first `Self` in `tokens`, if any.
+fn find_self(tokens: TokenStream) -> Option<Span> {
+    tokens.into_iter().find_map(|t| match t {
+        proc_macro2::TokenTree::Ident(i) if i == "Self" => Some(i.span()),
+        proc_macro2::TokenTree::Group(g) => find_self(g.stream()),
+        _ => None,
+    })
 }
 
 fn mentions_self(tokens: TokenStream) -> bool {
@@ -199,6 +209,19 @@ impl CachedFn {
                 None => Returns::Plain((**t).clone()),
             },
         };
+        // The cache is a `static` inside a generated function, and a `static` cannot name the
+        // `Self` of the surrounding `impl` (E0401, with a note about an item the user never
+        // wrote). Say so at the user's `Self` instead.
+        if let Some(span) = find_self(returns.value_type().to_token_stream()) {
+            return Err(syn::Error::new(
+                span,
+                format!(
+                    "#[{attr_name}] cannot cache a value whose type is written with `Self`: the \
+                     cache is a `static`, which cannot name the `Self` of an `impl`; write the \
+                     type by name instead (e.g. `-> MyType` rather than `-> Self`)"
+                ),
+            ));
+        }
         let in_impl = force_in_impl
             || receiver.is_some()
             || mentions_self(sig.inputs.to_token_stream())

@@ -70,8 +70,7 @@ fn tokens_eq(a: &impl ToTokens, b: &impl ToTokens) -> bool {
 /// through silently: the hash function is then called with the wrong type and rustc rejects it.
 pub fn type_matches(param: &Type, wanted: &Type) -> bool {
     let (p, w) = (strip_refs(param), strip_refs(wanted));
-    if let (Type::Path(TypePath { path: pp, .. }), Type::Path(TypePath { path: wp, .. })) = (p, w)
-    {
+    if let (Type::Path(TypePath { path: pp, .. }), Type::Path(TypePath { path: wp, .. })) = (p, w) {
         let n = pp.segments.len().min(wp.segments.len());
         let ps = pp.segments.iter().rev().take(n);
         let ws = wp.segments.iter().rev().take(n);
@@ -153,6 +152,74 @@ pub fn key_block(
     }})
 }
 
+/// What `#[memo]` and `#[singleton]` have in common: the function, its token hash and the shared
+/// options (`ttl`, `max_entries`, `show_spinner`, `hash_funcs`, `skip_self`, `in_impl`), parsed
+/// once here. `opts` keeps the primitive-specific options for the caller.
+pub struct Common {
+    /// The analysed function.
+    pub f: CachedFn,
+    /// [`token_hash`] of attribute and item.
+    pub tokens: u128,
+    /// `Option<Duration>` tokens.
+    pub ttl: TokenStream,
+    /// `Option<usize>` tokens.
+    pub max_entries: TokenStream,
+    /// `Option<&'static str>` tokens: the spinner text.
+    pub spinner: TokenStream,
+    /// `hash_funcs(...)` entries.
+    pub hash_funcs: Vec<HashFunc>,
+    /// Leave the receiver out of the key.
+    pub skip_self: bool,
+    /// The options not consumed yet.
+    pub opts: options::Options,
+}
+
+impl Common {
+    /// Parses the attribute arguments and the item.
+    pub fn parse(
+        attr_name: &'static str,
+        attr: TokenStream,
+        item: TokenStream,
+    ) -> syn::Result<Self> {
+        let tokens = token_hash(&attr, &item);
+        let mut opts = options::Options::parse(attr_name, attr)?;
+        let in_impl = opts.flag("in_impl")?;
+        let f = CachedFn::parse(item, attr_name, in_impl)?;
+        let ttl = options::option_tokens(opts.ttl()?);
+        let max_entries = options::option_tokens(opts.max_entries()?);
+        let spinner = opts.show_spinner(spinner_text(&f))?;
+        let spinner = options::option_str(spinner.as_deref());
+        let hash_funcs = opts.hash_funcs()?;
+        let skip_self = opts.flag("skip_self")?;
+        if skip_self && f.receiver.is_none() {
+            return Err(syn::Error::new(
+                f.sig.ident.span(),
+                "`skip_self` is for methods; this function has no `self`",
+            ));
+        }
+        Ok(Self {
+            f,
+            tokens,
+            ttl,
+            max_entries,
+            spinner,
+            hash_funcs,
+            skip_self,
+            opts,
+        })
+    }
+
+    /// The key block for this function (see [`key_block`]).
+    pub fn key(&self, krate: &TokenStream) -> syn::Result<TokenStream> {
+        key_block(&self.f, krate, &self.hash_funcs, self.skip_self)
+    }
+}
+
+/// Turns an expansion result into tokens, errors included.
+pub fn finish(result: syn::Result<TokenStream>) -> proc_macro2::TokenStream {
+    result.unwrap_or_else(syn::Error::into_compile_error)
+}
+
 /// What a primitive plugs into [`expand`].
 pub struct Spec {
     /// Path of the runtime crate, e.g. `::memo`.
@@ -227,9 +294,8 @@ pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
     let Some(stats_ty) = stats_ty else {
         return quote!(#function #accessor_item);
     };
-    let clear_doc = format!(
-        "Empties the cache of [`{name}`] (memory and, if persisted, its disk files)."
-    );
+    let clear_doc =
+        format!("Empties the cache of [`{name}`] (memory and, if persisted, its disk files).");
     let entry_doc = format!(
         "Removes the one cached entry of [`{name}`] that these arguments would hit (the same key \
          rule as a call: `_`-prefixed arguments are ignored). Returns whether an entry was removed."
@@ -245,7 +311,7 @@ pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
             #[doc = #clear_doc]
             #vis fn #clear() { #accessor.clear() }
             #[doc = #entry_doc]
-            #[allow(unused_variables)]
+            #[allow(unused_variables, unused_mut)]
             #vis fn #clear_entry #generics (#inputs) -> bool #where_clause {
                 let __key = #key;
                 #accessor.clear_entry(__key)
@@ -269,7 +335,7 @@ pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
                 #[doc = #clear_doc]
                 pub fn clear() { __cache().clear() }
                 #[doc = #entry_doc]
-                #[allow(unused_variables)]
+                #[allow(unused_variables, unused_mut)]
                 pub fn clear_entry #generics (#inputs) -> bool #where_clause {
                     let __key = #key;
                     __cache().clear_entry(__key)

@@ -70,7 +70,9 @@ impl Parse for Opt {
             if name != "hash_funcs" {
                 return Err(syn::Error::new(
                     name.span(),
-                    format!("`{name}(...)` is not an option; only `hash_funcs(Type = path)` takes a list"),
+                    format!(
+                        "`{name}(...)` is not an option; only `hash_funcs(Type = path)` takes a list"
+                    ),
                 ));
             }
             return Ok(Opt {
@@ -185,7 +187,9 @@ impl Options {
         };
         let e = o.expr()?;
         let fixed = match e {
-            Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => {
+            Expr::Lit(ExprLit {
+                lit: Lit::Int(i), ..
+            }) => {
                 let secs: u64 = i.base10_parse().map_err(|_| {
                     syn::Error::new(i.span(), "`ttl` must be a non-negative number of seconds")
                 })?;
@@ -197,16 +201,17 @@ impl Options {
                 let secs: f64 = f.base10_parse()?;
                 duration_from_secs(secs, f.span())?
             }
-            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => parse_duration(&s.value())
-                .map_err(|why| {
-                    syn::Error::new(
-                        s.span(),
-                        format!(
-                            "`ttl` string {why}: write it like \"90s\", \"1h30m\", \"2d\" or \"1.5h\" \
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => parse_duration(&s.value()).map_err(|why| {
+                syn::Error::new(
+                    s.span(),
+                    format!(
+                        "`ttl` string {why}: write it like \"90s\", \"1h30m\", \"2d\" or \"1.5h\" \
                              (units: w, d, h, m, s, ms)"
-                        ),
-                    )
-                })?,
+                    ),
+                )
+            })?,
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => {
                 return Err(syn::Error::new(
                     e.span(),
@@ -237,7 +242,9 @@ impl Options {
             return Ok(None);
         };
         match o.expr()? {
-            Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => {
+            Expr::Lit(ExprLit {
+                lit: Lit::Int(i), ..
+            }) => {
                 let n: usize = i.base10_parse().map_err(|_| {
                     syn::Error::new(i.span(), "`max_entries` must be a positive integer")
                 })?;
@@ -264,7 +271,9 @@ impl Options {
             return Ok(None);
         };
         match &o.value {
-            OptValue::Expr(Expr::Lit(ExprLit { lit: Lit::Str(s), .. })) => Ok(Some(s.value())),
+            OptValue::Expr(Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            })) => Ok(Some(s.value())),
             _ => Ok(o
                 .flag_or_bool()
                 .map_err(|_| {
@@ -306,7 +315,9 @@ impl Options {
             return Ok(None);
         };
         match o.expr()? {
-            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Ok(Some((s.value(), s.span()))),
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => Ok(Some((s.value(), s.span()))),
             e => Err(syn::Error::new(
                 e.span(),
                 format!("`{name}` takes a string literal"),
@@ -336,8 +347,12 @@ impl Options {
 }
 
 fn duration_from_secs(secs: f64, span: Span) -> syn::Result<Duration> {
-    Duration::try_from_secs_f64(secs)
-        .map_err(|_| syn::Error::new(span, "`ttl` must be a finite, non-negative number of seconds"))
+    Duration::try_from_secs_f64(secs).map_err(|_| {
+        syn::Error::new(
+            span,
+            "`ttl` must be a finite, non-negative number of seconds",
+        )
+    })
 }
 
 /// Parses `"90s"`, `"1h30m"`, `"2d"`, `"1.5h"`, `"2 days"`, `"500ms"`.

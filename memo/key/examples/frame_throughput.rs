@@ -18,9 +18,7 @@ fn frame(rows: usize, with_nulls: bool) -> DataFrame {
     let floats: Vec<Option<f64>> = (0..rows)
         .map(|i| valid(i).then_some(i as f64 * 0.5))
         .collect();
-    let bools: Vec<Option<bool>> = (0..rows)
-        .map(|i| valid(i).then_some(i % 3 == 0))
-        .collect();
+    let bools: Vec<Option<bool>> = (0..rows).map(|i| valid(i).then_some(i % 3 == 0)).collect();
     let strs: Vec<Option<String>> = (0..rows)
         .map(|i| valid(i).then(|| format!("s{i:011}")))
         .collect();
@@ -57,6 +55,9 @@ fn main() {
     measure(&frame(rows, true), "10% nulls");
     let df = frame(rows, false);
     let half = rows / 2;
-    let stacked = df.slice(0, half).vstack(&df.slice(half as i64, rows - half)).unwrap();
+    let stacked = df
+        .slice(0, half)
+        .vstack(&df.slice(half as i64, rows - half))
+        .unwrap();
     measure(&stacked, "no nulls, 2 chunks");
 }

@@ -297,10 +297,7 @@ fn push_validity<A: StaticArray>(arr: &A, p: &mut BitPacker<'_>) {
 }
 
 /// Writes the digest of the column's packed validity bitmap, from all chunks in order.
-fn write_validity<'a, A: StaticArray + 'a>(
-    chunks: impl Iterator<Item = &'a A>,
-    h: &mut KeyHasher,
-) {
+fn write_validity<'a, A: StaticArray + 'a>(chunks: impl Iterator<Item = &'a A>, h: &mut KeyHasher) {
     let mut sub = KeyHasher::new();
     let mut p = BitPacker::new(&mut sub);
     for arr in chunks {

@@ -204,11 +204,7 @@ impl<'a> Serializer for HashSer<'a> {
         write_variant(self.h, tag::UNIT_VARIANT, name, index, variant);
         Ok(())
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        name: &'static str,
-        value: &T,
-    ) -> R {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, value: &T) -> R {
         self.h.write_tag(tag::NEWTYPE_STRUCT);
         self.h.write_str(name);
         value.serialize(self)

@@ -14,7 +14,9 @@
 //! * Variable-length values (strings, byte strings, paths, sequences, maps) write their length
 //!   as a `u64` before their content; tuples write their arity.
 //! * Sequences (`[T]`, `Vec`, `VecDeque`, `[T; N]`) share one tag, since they compare equal by
-//!   content; `str`/`String`/`Cow<str>` share another. `Box`, `Rc`, `Arc`, `&`, `&mut` and `Cow`
+//!   content: tag, length, the first element in full (its tag says what the elements are), then
+//!   the rest through [`KeyHash::key_hash_slice`], which for numbers is their raw little-endian
+//!   bytes in one write. `str`/`String`/`Cow<str>` share another tag. `Box`, `Rc`, `Arc`, `&`, `&mut` and `Cow`
 //!   are transparent: a pointer to a value hashes like the value.
 //! * Ordered collections (`BTreeMap`, `BTreeSet`) hash their entries in order. Hash-based ones
 //!   (`HashMap`, `HashSet`) hash every entry into its own [`KeyHasher`] and add the 128-bit
@@ -128,7 +130,10 @@ pub(crate) fn write_mapped<T, const W: usize>(
 /// Like [`write_mapped`], for an iterator of already-encoded elements.
 #[cfg_attr(not(feature = "polars"), allow(dead_code))]
 #[inline]
-pub(crate) fn write_encoded<const W: usize>(items: impl Iterator<Item = [u8; W]>, h: &mut KeyHasher) {
+pub(crate) fn write_encoded<const W: usize>(
+    items: impl Iterator<Item = [u8; W]>,
+    h: &mut KeyHasher,
+) {
     let mut buf = [0u8; STAGE];
     let cap = STAGE / W * W;
     let mut n = 0;
@@ -145,6 +150,8 @@ pub(crate) fn write_encoded<const W: usize>(items: impl Iterator<Item = [u8; W]>
 
 /// A number whose slice can be fed to the hasher in bulk.
 pub(crate) trait Prim: Copy {
+    /// The element tag a polars column of this type writes once before its values.
+    #[cfg_attr(not(feature = "polars"), allow(dead_code))]
     const TAG: u8;
     /// Feeds the little-endian encoding of every element, without tags.
     fn write_le(items: &[Self], h: &mut KeyHasher);

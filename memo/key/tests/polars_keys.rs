@@ -151,7 +151,10 @@ fn values_under_nulls_are_ignored() {
         Int64Chunked::with_chunk("a".into(), arr).into_series()
     };
     assert_eq!(key(&ints(0)), key(&ints(12345)));
-    assert_eq!(key(&ints(7)), key(&Series::new("a".into(), &[Some(1i64), None, Some(3)])));
+    assert_eq!(
+        key(&ints(7)),
+        key(&Series::new("a".into(), &[Some(1i64), None, Some(3)]))
+    );
 
     let floats = |under: f64| {
         let arr = PrimitiveArray::<f64>::new(
@@ -174,7 +177,10 @@ fn values_under_nulls_are_ignored() {
     assert_eq!(key(&bools(false)), key(&bools(true)));
     assert_ne!(
         key(&bools(false)),
-        key(&Series::new("a".into(), &[Some(true), Some(false), Some(false)]))
+        key(&Series::new(
+            "a".into(),
+            &[Some(true), Some(false), Some(false)]
+        ))
     );
 }
 
@@ -228,7 +234,11 @@ fn other_dtypes_use_the_fallback_and_stay_chunk_independent() {
 
 #[test]
 fn scalar_columns_hash_like_materialized_ones() {
-    let scalar = Column::new_scalar("c".into(), Scalar::new(DataType::Int64, AnyValue::Int64(7)), 3);
+    let scalar = Column::new_scalar(
+        "c".into(),
+        Scalar::new(DataType::Int64, AnyValue::Int64(7)),
+        3,
+    );
     let full = Column::new("c".into(), [7i64, 7, 7]);
     assert_eq!(key(&scalar), key(&full));
     assert_eq!(key(&full), key(full.as_materialized_series()));

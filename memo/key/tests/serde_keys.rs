@@ -168,7 +168,12 @@ fn struct_with_hash_map_is_order_independent() {
 fn golden_serde_key() {
     let v = WithMap {
         name: "golden".into(),
-        tags: [("a".into(), vec![1]), ("b".into(), vec![]), ("c".into(), vec![2, 3])].into(),
+        tags: [
+            ("a".into(), vec![1]),
+            ("b".into(), vec![]),
+            ("c".into(), vec![2, 3]),
+        ]
+        .into(),
     };
     assert_eq!(
         skey(&(v, Shape::Rect { w: 3, h: 4 })).to_string(),

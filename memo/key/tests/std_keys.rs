@@ -108,14 +108,19 @@ fn pointers_are_transparent() {
 fn tuples_carry_their_arity() {
     assert_ne!(key(&(1u8,)), key(&1u8));
     assert_ne!(key(&((1u8, 2u8), 3u8)), key(&(1u8, (2u8, 3u8))));
-    let t12 = (1u8, 2u8, 3u8, 4u8, 5u8, 6u8, 7u8, 8u8, 9u8, 10u8, 11u8, 12u8);
+    let t12 = (
+        1u8, 2u8, 3u8, 4u8, 5u8, 6u8, 7u8, 8u8, 9u8, 10u8, 11u8, 12u8,
+    );
     assert_eq!(key(&t12), key(&t12.clone()));
 }
 
 #[test]
 fn durations_and_units() {
     assert_ne!(key(&Duration::from_secs(1)), key(&Duration::from_nanos(1)));
-    assert_eq!(key(&Duration::from_millis(1500)), key(&Duration::new(1, 500_000_000)));
+    assert_eq!(
+        key(&Duration::from_millis(1500)),
+        key(&Duration::new(1, 500_000_000))
+    );
     assert_ne!(key(&()), key(&None::<()>));
 }
 
@@ -161,11 +166,17 @@ fn golden_keys_are_stable_across_processes() {
         ("str", key("hello")),
         ("tuple", key(&("ab", Some(1.5f64), vec![1u8, 2, 3]))),
         ("hashmap", key(&map)),
-        ("nested", key(&(None::<i32>, Ok::<_, ()>(vec!["x".to_string()])))),
+        (
+            "nested",
+            key(&(None::<i32>, Ok::<_, ()>(vec!["x".to_string()]))),
+        ),
     ];
     let got: Vec<String> = cases.iter().map(|(n, k)| format!("{n}={k}")).collect();
     let want = GOLDEN;
-    assert_eq!(got, want, "cache keys changed: persisted entries would no longer be found");
+    assert_eq!(
+        got, want,
+        "cache keys changed: persisted entries would no longer be found"
+    );
 }
 
 /// The stream is the documented one: the key of `42u64` is xxh3-128 (default seed) of the `u64`

@@ -3,9 +3,9 @@
 
 extern crate proc_macro;
 
-use cache_codegen::func::{CachedFn, Returns};
-use cache_codegen::options::{Options, option_str, option_tokens};
-use cache_codegen::{Spec, expand, key_block, spinner_text, token_hash};
+use cache_codegen::func::Returns;
+use cache_codegen::options::{OptValue, option_tokens};
+use cache_codegen::{Common, Spec, expand, key_block};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -52,27 +52,25 @@ pub fn memo(
     attr: proc_macro::TokenStream,
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
-    let (attr, item) = (TokenStream::from(attr), TokenStream::from(item));
-    expand_memo(attr, item)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    cache_codegen::finish(expand_memo(attr.into(), item.into())).into()
 }
 
 fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let tokens = token_hash(&attr, &item);
-    let mut opts = Options::parse("memo", attr)?;
-    let in_impl = opts.flag("in_impl")?;
-    let f = CachedFn::parse(item, "memo", in_impl)?;
-    let ttl = opts.ttl()?;
-    let max_entries = opts.max_entries()?;
-    let spinner = opts.show_spinner(spinner_text(&f))?;
-    let hash_funcs = opts.hash_funcs()?;
-    let skip_self = opts.flag("skip_self")?;
+    let Common {
+        f,
+        tokens,
+        ttl,
+        max_entries,
+        spinner,
+        hash_funcs,
+        skip_self,
+        mut opts,
+    } = Common::parse("memo", attr, item)?;
     let persist = match opts.raw("persist") {
         None => false,
         Some(o) => match &o.value {
-            cache_codegen::options::OptValue::Flag => true,
-            cache_codegen::options::OptValue::Expr(Expr::Lit(ExprLit { lit, .. })) => match lit {
+            OptValue::Flag => true,
+            OptValue::Expr(Expr::Lit(ExprLit { lit, .. })) => match lit {
                 Lit::Bool(b) => b.value,
                 Lit::Str(s) if s.value() == "disk" => true,
                 other => {
@@ -108,12 +106,6 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
         },
     };
     opts.finish(ACCEPTED, HINTS)?;
-    if skip_self && f.receiver.is_none() {
-        return Err(syn::Error::new(
-            f.sig.ident.span(),
-            "`skip_self` is for methods; this function has no `self`",
-        ));
-    }
 
     let krate = quote!(::memo);
     let key = key_block(&f, &krate, &hash_funcs, skip_self)?;
@@ -122,9 +114,6 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
     let cache_ty =
         quote_spanned!(span=> #krate::__private::MemoFn<#value_ty, #krate::__private::#storage>);
     let name = f.name().to_string();
-    let ttl = option_tokens(ttl);
-    let max_entries = option_tokens(max_entries);
-    let spinner = option_str(spinner.as_deref());
     let persist = option_tokens(
         persist.then(|| quote_spanned!(span=> #krate::__private::Codec::<#value_ty>::bincode())),
     );

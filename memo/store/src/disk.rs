@@ -2,9 +2,11 @@
 //!
 //! Layout (little-endian): magic `b"RCACHE\x00\x01"`, function key (16 bytes), value key
 //! (16 bytes), creation time in milliseconds since the Unix epoch (8), payload length (8),
-//! xxh3-64 of the payload (8), then the payload. A reader checks the magic, that both keys match
-//! the ones it expects, that the file is exactly as long as the header says (before allocating
-//! anything) and the checksum; any mismatch is a [`DiskError`], which callers treat as a miss.
+//! xxh3-64 of everything before it and of the payload (8), then the payload. A reader checks the
+//! magic, that both keys match the ones it expects, that the file is exactly as long as the header
+//! says (before allocating anything) and the checksum; any mismatch is a [`DiskError`], which
+//! callers treat as a miss. The checksum covers the header too, so a damaged creation time cannot
+//! make an expired entry look fresh.
 //!
 //! Writes go to a temporary file in the same directory, are flushed and then renamed over the
 //! target, so a reader sees either the old file, the new file or none, never half a file.
@@ -16,10 +18,19 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::Xxh3;
 
 const MAGIC: [u8; 8] = *b"RCACHE\x00\x01";
 const HEADER_LEN: usize = 8 + 16 + 16 + 8 + 8 + 8;
+/// Where the checksum starts: it covers the header bytes before it, then the payload.
+const CHECKSUM_AT: usize = HEADER_LEN - 8;
+
+fn checksum(head: &[u8], payload: &[u8]) -> u64 {
+    let mut h = Xxh3::new();
+    h.update(&head[..CHECKSUM_AT]);
+    h.update(payload);
+    h.digest()
+}
 
 /// The identity and age of a stored entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +111,8 @@ pub fn write_entry(path: &Path, header: &EntryHeader, payload: &[u8]) -> io::Res
         head.extend_from_slice(&header.value.to_le_bytes());
         head.extend_from_slice(&header.created_ms.to_le_bytes());
         head.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        head.extend_from_slice(&xxh3_64(payload).to_le_bytes());
+        let sum = checksum(&head, payload);
+        head.extend_from_slice(&sum.to_le_bytes());
         f.write_all(&head)?;
         f.write_all(payload)?;
         f.sync_all()?;
@@ -154,7 +166,7 @@ pub fn read_entry(
         created_ms: u64_at(40),
     };
     let len = u64_at(48);
-    let checksum = u64_at(56);
+    let stored_sum = u64_at(CHECKSUM_AT);
     if header.function != function || header.value != value {
         return Err(DiskError::Corrupt(
             "the file belongs to another function or arguments".into(),
@@ -172,7 +184,7 @@ pub fn read_entry(
     if payload.len() as u64 != len {
         return Err(DiskError::Corrupt("file changed while being read".into()));
     }
-    if xxh3_64(&payload) != checksum {
+    if checksum(&head, &payload) != stored_sum {
         return Err(DiskError::Corrupt("checksum mismatch".into()));
     }
     Ok(Some((header, payload)))

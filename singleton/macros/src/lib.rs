@@ -3,9 +3,9 @@
 
 extern crate proc_macro;
 
-use cache_codegen::func::{CachedFn, Returns, replace_ok_type};
-use cache_codegen::options::{Options, option_str, option_tokens};
-use cache_codegen::{Spec, expand, key_block, spinner_text, token_hash};
+use cache_codegen::func::{Returns, replace_ok_type};
+use cache_codegen::options::option_tokens;
+use cache_codegen::{Common, Spec, expand, key_block};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -52,31 +52,23 @@ pub fn singleton(
     attr: proc_macro::TokenStream,
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
-    let (attr, item) = (TokenStream::from(attr), TokenStream::from(item));
-    expand_singleton(attr, item)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    cache_codegen::finish(expand_singleton(attr.into(), item.into())).into()
 }
 
 fn expand_singleton(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let tokens = token_hash(&attr, &item);
-    let mut opts = Options::parse("singleton", attr)?;
-    let in_impl = opts.flag("in_impl")?;
-    let f = CachedFn::parse(item, "singleton", in_impl)?;
-    let ttl = opts.ttl()?;
-    let max_entries = opts.max_entries()?;
-    let spinner = opts.show_spinner(spinner_text(&f))?;
-    let hash_funcs = opts.hash_funcs()?;
-    let skip_self = opts.flag("skip_self")?;
+    let Common {
+        f,
+        tokens,
+        ttl,
+        max_entries,
+        spinner,
+        hash_funcs,
+        skip_self,
+        mut opts,
+    } = Common::parse("singleton", attr, item)?;
     let validate = opts.path("validate")?;
     let on_release = opts.path("on_release")?;
     opts.finish(ACCEPTED, HINTS)?;
-    if skip_self && f.receiver.is_none() {
-        return Err(syn::Error::new(
-            f.sig.ident.span(),
-            "`skip_self` is for methods; this function has no `self`",
-        ));
-    }
 
     let krate = quote!(::singleton);
     let key = key_block(&f, &krate, &hash_funcs, skip_self)?;
@@ -93,12 +85,8 @@ fn expand_singleton(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
         #krate::__private::SingletonFn<<#value_ty as #krate::__private::Shareable>::Checked>
     );
     let name = f.name().to_string();
-    let ttl = option_tokens(ttl);
-    let max_entries = option_tokens(max_entries);
-    let spinner = option_str(spinner.as_deref());
-    let validate = option_tokens(validate.map(|p| {
-        quote_spanned!(p.span()=> #p as fn(&#value_ty) -> bool)
-    }));
+    let validate =
+        option_tokens(validate.map(|p| quote_spanned!(p.span()=> #p as fn(&#value_ty) -> bool)));
     let on_release =
         option_tokens(on_release.map(|p| quote_spanned!(p.span()=> #p as fn(&#value_ty))));
     let cache_init = quote! {

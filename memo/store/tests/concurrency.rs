@@ -1,0 +1,277 @@
+//! Single flight under contention, panics, re-entrancy and recursion in [`Store::get_or_compute`].
+//!
+//! Every test that could hang runs under [`bounded`], which fails the test instead of letting
+//! it block the suite.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use cache_store::{Computed, Got, Store, StoreConfig};
+
+/// Runs `f` on its own thread and fails if it does not finish within `limit` (a deadlock).
+fn bounded<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    let handle = thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(v) => {
+            handle.join().expect("the bounded thread finished");
+            v
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("did not finish within {limit:?}: deadlock?"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            // The closure panicked: re-raise its panic here.
+            match handle.join() {
+                Err(p) => std::panic::resume_unwind(p),
+                Ok(()) => unreachable!("sent nothing yet returned"),
+            }
+        }
+    }
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn many_threads_few_keys_compute_each_key_exactly_once() {
+    const THREADS: usize = 24;
+    const KEYS: u128 = 4;
+    bounded(Duration::from_secs(30), || {
+        let store: Arc<Store<u64>> = Arc::new(Store::new(StoreConfig::default()));
+        let runs: Arc<Vec<AtomicUsize>> =
+            Arc::new((0..KEYS).map(|_| AtomicUsize::new(0)).collect());
+        let barrier = Arc::new(Barrier::new(THREADS));
+        let start = Instant::now();
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (store, runs, barrier) = (store.clone(), runs.clone(), barrier.clone());
+                thread::spawn(move || {
+                    barrier.wait();
+                    for round in 0..3 {
+                        for i in 0..KEYS {
+                            // Threads visit the keys in different orders.
+                            let key = (i + t as u128 + round) % KEYS;
+                            let got = store
+                                .get_or_compute(key, None, || {
+                                    runs[key as usize].fetch_add(1, Ordering::SeqCst);
+                                    thread::sleep(Duration::from_millis(50));
+                                    Ok::<_, ()>(Computed::cache(key as u64 * 10, key as u64 * 10))
+                                })
+                                .unwrap();
+                            let v = match got {
+                                Got::Hit(v) | Got::Computed(v) => v,
+                            };
+                            assert_eq!(v, key as u64 * 10);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        for (key, n) in runs.iter().enumerate() {
+            assert_eq!(n.load(Ordering::SeqCst), 1, "key {key} computed once");
+        }
+        let stats = store.stats();
+        assert_eq!(stats.misses, KEYS as u64);
+        assert_eq!(stats.hits, (THREADS * 3) as u64 * KEYS as u64 - KEYS as u64);
+        // Different keys computed in parallel: far less than 4 sequential 50 ms computations
+        // per thread would take.
+        assert!(start.elapsed() < Duration::from_secs(10));
+    });
+}
+
+#[test]
+fn panicking_computation_caches_nothing_and_propagates() {
+    let store: Store<u32> = Store::new(StoreConfig::default());
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        store.get_or_compute(1, None, || -> Result<Computed<u32, u32>, ()> { panic!("boom") })
+    }));
+    let err = r.expect_err("the panic reaches the caller");
+    assert_eq!(panic_message(&*err), "boom");
+    assert!(!store.contains(1));
+    assert_eq!(store.stats().entries, 0);
+    // The key is usable again: the next call computes.
+    let got = store.get_or_compute(1, None, || Ok::<_, ()>(Computed::cache(5, 5)));
+    assert_eq!(got, Ok(Got::Computed(5)));
+}
+
+#[test]
+fn an_err_caches_nothing() {
+    let store: Store<u32> = Store::new(StoreConfig::default());
+    let r = store.get_or_compute(1, None, || Err::<Computed<u32, u32>, _>("nope"));
+    assert_eq!(r, Err("nope"));
+    assert!(!store.contains(1));
+    let got = store.get_or_compute(1, None, || Ok::<_, &str>(Computed::cache(2, 2)));
+    assert_eq!(got, Ok(Got::Computed(2)));
+}
+
+#[test]
+fn waiters_of_a_panicking_computation_do_not_hang_and_one_recomputes() {
+    bounded(Duration::from_secs(20), || {
+        const WAITERS: usize = 6;
+        let store: Arc<Store<u32>> = Arc::new(Store::new(StoreConfig::default()));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let started = Arc::new(Barrier::new(2));
+        let first = {
+            let (store, runs, started) = (store.clone(), runs.clone(), started.clone());
+            thread::spawn(move || {
+                store.get_or_compute(9, None, || -> Result<Computed<u32, u32>, ()> {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    started.wait();
+                    // Give the waiters time to block on this computation.
+                    thread::sleep(Duration::from_millis(300));
+                    panic!("first computation fails")
+                })
+            })
+        };
+        started.wait();
+        let waiters: Vec<_> = (0..WAITERS)
+            .map(|_| {
+                let (store, runs) = (store.clone(), runs.clone());
+                thread::spawn(move || {
+                    store
+                        .get_or_compute(9, None, || {
+                            runs.fetch_add(1, Ordering::SeqCst);
+                            thread::sleep(Duration::from_millis(50));
+                            Ok::<_, ()>(Computed::cache(42, 42))
+                        })
+                        .unwrap()
+                })
+            })
+            .collect();
+        let first = first.join();
+        assert!(first.is_err(), "the panic propagates to the computing thread");
+        let mut computed = 0;
+        for w in waiters {
+            match w.join().expect("waiters do not panic") {
+                Got::Computed(v) => {
+                    computed += 1;
+                    assert_eq!(v, 42);
+                }
+                Got::Hit(v) => assert_eq!(v, 42),
+            }
+        }
+        assert_eq!(computed, 1, "exactly one waiter recomputes");
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        assert_eq!(store.get(9), Some(42));
+    });
+}
+
+#[test]
+fn reentering_the_same_key_on_the_same_thread_panics_with_an_explanation() {
+    bounded(Duration::from_secs(10), || {
+        let store: Store<u32> = Store::new(StoreConfig::default());
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            store.get_or_compute(3, None, || {
+                // The inner call waits for the value the outer call is computing.
+                let inner = store.get_or_compute(3, None, || Ok::<_, ()>(Computed::cache(1, 1)));
+                Ok::<_, ()>(Computed::cache(inner.is_ok() as u32, 0))
+            })
+        }));
+        let msg = panic_message(&*r.expect_err("re-entry panics instead of deadlocking"));
+        assert!(
+            msg.contains("called itself with the same arguments"),
+            "explanatory message, got: {msg}"
+        );
+        // Nothing cached, and nothing left pending: the key works again.
+        assert!(!store.contains(3));
+        let got = store.get_or_compute(3, None, || Ok::<_, ()>(Computed::cache(8, 8)));
+        assert_eq!(got, Ok(Got::Computed(8)));
+    });
+}
+
+fn fib(store: &Store<u128>, n: u128, runs: &AtomicUsize) -> u128 {
+    let got = store
+        .get_or_compute(n, None, || {
+            runs.fetch_add(1, Ordering::SeqCst);
+            let v = if n < 2 {
+                n
+            } else {
+                fib(store, n - 1, runs) + fib(store, n - 2, runs)
+            };
+            Ok::<_, ()>(Computed::cache(v, v))
+        })
+        .unwrap();
+    match got {
+        Got::Hit(v) | Got::Computed(v) => v,
+    }
+}
+
+#[test]
+fn recursion_through_other_keys_works() {
+    bounded(Duration::from_secs(10), || {
+        let store: Store<u128> = Store::new(StoreConfig::default());
+        let runs = AtomicUsize::new(0);
+        assert_eq!(fib(&store, 90, &runs), 2_880_067_194_370_816_120);
+        assert_eq!(runs.load(Ordering::SeqCst), 91, "each n computed once");
+    });
+}
+
+#[test]
+fn another_thread_waiting_on_a_key_is_not_mistaken_for_reentry() {
+    // Two threads, two keys, each computation reading the other key: no false "recursion"
+    // panic, and no deadlock because neither key's computation needs its own key.
+    bounded(Duration::from_secs(10), || {
+        let store: Arc<Store<u32>> = Arc::new(Store::new(StoreConfig::default()));
+        let a = {
+            let store = store.clone();
+            thread::spawn(move || {
+                store.get_or_compute(1, None, || {
+                    thread::sleep(Duration::from_millis(50));
+                    let two = match store
+                        .get_or_compute(2, None, || Ok::<_, ()>(Computed::cache(2, 2)))
+                        .unwrap()
+                    {
+                        Got::Hit(v) | Got::Computed(v) => v,
+                    };
+                    Ok::<_, ()>(Computed::cache(two + 1, two + 1))
+                })
+            })
+        };
+        let b = store.get_or_compute(2, None, || {
+            thread::sleep(Duration::from_millis(100));
+            Ok::<_, ()>(Computed::cache(2, 2))
+        });
+        assert!(b.is_ok());
+        let a = a.join().unwrap().unwrap();
+        assert!(matches!(a, Got::Computed(3)));
+    });
+}
+
+#[test]
+fn on_release_runs_outside_the_lock_and_may_use_the_store() {
+    // A release hook that reads the store would deadlock if it ran under the map's lock.
+    let released = Arc::new(AtomicUsize::new(0));
+    let store2: Arc<std::sync::OnceLock<Arc<Store<u32>>>> = Arc::new(std::sync::OnceLock::new());
+    let hook_store = store2.clone();
+    let hook_count = released.clone();
+    let with_hook: Arc<Store<u32>> = Arc::new(Store::new(StoreConfig {
+        max_entries: Some(1),
+        on_release: Some(Box::new(move |_v| {
+            if let Some(s) = hook_store.get() {
+                let _ = s.stats();
+                let _ = s.get(1);
+            }
+            hook_count.fetch_add(1, Ordering::SeqCst);
+        })),
+        ..StoreConfig::default()
+    }));
+    let _ = store2.set(with_hook.clone());
+    bounded(Duration::from_secs(10), move || {
+        with_hook.insert(1, 1);
+        with_hook.insert(2, 2); // evicts 1
+        with_hook.clear(); // releases 2
+        assert_eq!(released.load(Ordering::SeqCst), 2);
+    });
+}

@@ -1,0 +1,385 @@
+//! Model-based test of [`Store`]: random operation sequences run against the real store (under a
+//! per-thread [`MockClock`]) and against a deliberately naive reference model (a `Vec` in
+//! recency order, each entry carrying its insertion time). After every operation the two must
+//! agree on the returned value, on which values were released (`on_release`, in order), on the
+//! hit/miss/entry/byte counters, and on which keys are live.
+//!
+//! What the model encodes (Streamlit's `TTLCache` semantics, §2.1/§2.8 of the reference):
+//! - TTL is measured from insertion; an entry whose age is `>= ttl` is a miss;
+//! - a read refreshes LRU recency but not the TTL;
+//! - inserting beyond `max_entries` evicts the least recently used entries;
+//! - every value that leaves the store (expiry, eviction, replacement, remove, clear, sweep,
+//!   failed validation) is passed to `on_release` exactly once.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cache_store::clock::MockClock;
+use cache_store::{Computed, Got, Stats, Store, StoreConfig};
+use proptest::prelude::*;
+
+/// Values are unique per case, so "released exactly once" can be checked by value.
+type V = u64;
+
+fn weigh(v: &V) -> usize {
+    (*v % 7) as usize + 1
+}
+
+#[derive(Debug, Clone)]
+enum Outcome {
+    /// The computation returns a value and stores it.
+    Store,
+    /// The computation returns a value but stores nothing.
+    Uncached,
+    /// The computation fails.
+    Fail,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Get(u8),
+    Insert(u8),
+    InsertAged(u8, u64),
+    GetOrCompute {
+        key: u8,
+        validate: Option<bool>,
+        outcome: Outcome,
+    },
+    Remove(u8),
+    Contains(u8),
+    Clear,
+    Sweep,
+    Advance(u64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let key = 0u8..6;
+    let outcome = prop_oneof![
+        6 => Just(Outcome::Store),
+        1 => Just(Outcome::Uncached),
+        1 => Just(Outcome::Fail),
+    ];
+    prop_oneof![
+        4 => key.clone().prop_map(Op::Get),
+        3 => key.clone().prop_map(Op::Insert),
+        1 => (key.clone(), 0u64..12).prop_map(|(k, a)| Op::InsertAged(k, a)),
+        5 => (key.clone(), proptest::option::of(any::<bool>()), outcome)
+            .prop_map(|(key, validate, outcome)| Op::GetOrCompute { key, validate, outcome }),
+        1 => key.clone().prop_map(Op::Remove),
+        1 => key.prop_map(Op::Contains),
+        1 => Just(Op::Clear),
+        1 => Just(Op::Sweep),
+        3 => (0u64..6).prop_map(Op::Advance),
+    ]
+}
+
+/// The reference: a vector in recency order (front = least recently used).
+#[derive(Debug, Default)]
+struct Model {
+    ttl: Option<u64>,
+    max: Option<usize>,
+    now: u64,
+    /// `(key, value, inserted_at)`; `inserted_at` may be negative for aged inserts.
+    entries: Vec<(u128, V, i64)>,
+    hits: u64,
+    misses: u64,
+    released: Vec<V>,
+}
+
+impl Model {
+    fn pos(&self, key: u128) -> Option<usize> {
+        self.entries.iter().position(|e| e.0 == key)
+    }
+
+    fn expired(&self, inserted: i64) -> bool {
+        self.ttl
+            .is_some_and(|ttl| self.now as i64 - inserted >= ttl as i64)
+    }
+
+    /// Lookup: an expired entry departs; a live one moves to the back.
+    fn lookup(&mut self, key: u128) -> Option<V> {
+        let i = self.pos(key)?;
+        if self.expired(self.entries[i].2) {
+            let (_, v, _) = self.entries.remove(i);
+            self.released.push(v);
+            return None;
+        }
+        let e = self.entries.remove(i);
+        self.entries.push(e);
+        Some(e.1)
+    }
+
+    fn put(&mut self, key: u128, v: V, age: u64) {
+        if let Some(i) = self.pos(key) {
+            let (_, old, _) = self.entries.remove(i);
+            self.released.push(old);
+        }
+        self.entries.push((key, v, self.now as i64 - age as i64));
+        if let Some(max) = self.max {
+            while self.entries.len() > max {
+                let (_, old, _) = self.entries.remove(0);
+                self.released.push(old);
+            }
+        }
+    }
+
+    fn stats(&self) -> Stats {
+        Stats {
+            hits: self.hits,
+            misses: self.misses,
+            entries: self.entries.len(),
+            stored_bytes: self.entries.iter().map(|e| weigh(&e.1)).sum(),
+        }
+    }
+}
+
+fn run(ttl: Option<u64>, max: Option<usize>, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let clock = MockClock::install();
+    let released = Arc::new(Mutex::new(Vec::<V>::new()));
+    let sink = Arc::clone(&released);
+    let store: Store<V> = Store::new(StoreConfig {
+        ttl: ttl.map(Duration::from_secs),
+        max_entries: max,
+        weigh,
+        on_release: Some(Box::new(move |v| sink.lock().unwrap().push(v))),
+    });
+    let mut model = Model {
+        ttl,
+        max,
+        ..Model::default()
+    };
+    let mut next_value: V = 1;
+    let mut fresh = || {
+        next_value += 1;
+        next_value
+    };
+    let mut everything_stored = Vec::new();
+
+    for (step, op) in ops.iter().enumerate() {
+        match op.clone() {
+            Op::Get(k) => {
+                let k = k as u128;
+                let expected = model.lookup(k);
+                if expected.is_some() {
+                    model.hits += 1;
+                } else {
+                    model.misses += 1;
+                }
+                prop_assert_eq!(store.get(k), expected, "step {}: {:?}", step, op);
+            }
+            Op::Insert(k) => {
+                let v = fresh();
+                everything_stored.push(v);
+                model.put(k as u128, v, 0);
+                store.insert(k as u128, v);
+            }
+            Op::InsertAged(k, age) => {
+                let v = fresh();
+                everything_stored.push(v);
+                model.put(k as u128, v, age);
+                store.insert_aged(k as u128, v, Duration::from_secs(age));
+            }
+            Op::GetOrCompute {
+                key,
+                validate,
+                outcome,
+            } => {
+                let k = key as u128;
+                let v = fresh();
+                // Model.
+                let mut expected_validate_calls = Vec::new();
+                let expected = loop {
+                    match model.lookup(k) {
+                        Some(hit) => {
+                            if let Some(ok) = validate {
+                                expected_validate_calls.push(hit);
+                                if !ok {
+                                    let i = model.pos(k).expect("just looked up");
+                                    let (_, old, _) = model.entries.remove(i);
+                                    model.released.push(old);
+                                    continue;
+                                }
+                            }
+                            model.hits += 1;
+                            break Ok(Got::Hit(hit));
+                        }
+                        None => {
+                            model.misses += 1;
+                            break match outcome {
+                                Outcome::Store => {
+                                    model.put(k, v, 0);
+                                    Ok(Got::Computed(v))
+                                }
+                                Outcome::Uncached => Ok(Got::Computed(v)),
+                                Outcome::Fail => Err("failed"),
+                            };
+                        }
+                    }
+                };
+                // Store.
+                let seen = std::cell::RefCell::new(Vec::new());
+                let validator = |x: &V| {
+                    seen.borrow_mut().push(*x);
+                    validate.unwrap_or(true)
+                };
+                let computed_runs = std::cell::Cell::new(0);
+                let got = store.get_or_compute(
+                    k,
+                    validate.map(|_| &validator as &dyn Fn(&V) -> bool),
+                    || {
+                        computed_runs.set(computed_runs.get() + 1);
+                        match outcome {
+                            Outcome::Store => Ok(Computed::cache(v, v)),
+                            Outcome::Uncached => Ok(Computed::uncached(v)),
+                            Outcome::Fail => Err("failed"),
+                        }
+                    },
+                );
+                if matches!(outcome, Outcome::Store) && computed_runs.get() == 1 {
+                    everything_stored.push(v);
+                }
+                prop_assert_eq!(&got, &expected, "step {}: {:?}", step, op);
+                prop_assert_eq!(
+                    computed_runs.get(),
+                    usize::from(!matches!(expected, Ok(Got::Hit(_)))),
+                    "the computation runs exactly on misses"
+                );
+                prop_assert_eq!(
+                    seen.into_inner(),
+                    expected_validate_calls,
+                    "validate runs once per hit, with the cached value, never on the computed one"
+                );
+            }
+            Op::Remove(k) => {
+                let k = k as u128;
+                let expected = match model.pos(k) {
+                    Some(i) => {
+                        let (_, v, _) = model.entries.remove(i);
+                        model.released.push(v);
+                        true
+                    }
+                    None => false,
+                };
+                prop_assert_eq!(store.remove(k), expected);
+            }
+            Op::Contains(k) => {
+                let k = k as u128;
+                let expected = model.pos(k).is_some_and(|i| !model.expired(model.entries[i].2));
+                prop_assert_eq!(store.contains(k), expected);
+            }
+            Op::Clear => {
+                let all: Vec<V> = model.entries.drain(..).map(|e| e.1).collect();
+                model.released.extend(all);
+                store.clear();
+            }
+            Op::Sweep => {
+                let (dead, live): (Vec<_>, Vec<_>) = model
+                    .entries
+                    .iter()
+                    .copied()
+                    .partition(|e| model.expired(e.2));
+                model.entries = live;
+                model.released.extend(dead.into_iter().map(|e| e.1));
+                store.sweep();
+            }
+            Op::Advance(s) => {
+                model.now += s;
+                clock.advance(Duration::from_secs(s));
+            }
+        }
+        prop_assert_eq!(
+            &*released.lock().unwrap(),
+            &model.released,
+            "step {}: on_release calls after {:?}",
+            step,
+            op
+        );
+        prop_assert_eq!(store.stats(), model.stats(), "step {}: stats after {:?}", step, op);
+    }
+
+    // Everything still stored departs on clear: over the whole run, every stored value was
+    // released exactly once.
+    store.clear();
+    let mut all_released = released.lock().unwrap().clone();
+    all_released.sort_unstable();
+    let before_dedup = all_released.len();
+    all_released.dedup();
+    prop_assert_eq!(before_dedup, all_released.len(), "a value was released twice");
+    everything_stored.sort_unstable();
+    prop_assert_eq!(all_released, everything_stored);
+    MockClock::uninstall();
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn store_matches_reference_model(
+        ttl in proptest::option::of(1u64..10),
+        max in proptest::option::of(1usize..5),
+        ops in proptest::collection::vec(op(), 1..60),
+    ) {
+        run(ttl, max, ops)?;
+    }
+}
+
+#[test]
+fn ttl_is_from_insertion_and_reads_do_not_refresh_it() {
+    let clock = MockClock::install();
+    let store: Store<u8> = Store::new(StoreConfig {
+        ttl: Some(Duration::from_secs(10)),
+        ..StoreConfig::default()
+    });
+    store.insert(1, 7);
+    for _ in 0..9 {
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(store.get(1), Some(7), "read before the TTL");
+    }
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(store.get(1), None, "10 s after insertion, despite 9 reads");
+    MockClock::uninstall();
+}
+
+#[test]
+fn reads_refresh_lru_recency() {
+    let store: Store<u8> = Store::new(StoreConfig {
+        max_entries: Some(2),
+        ..StoreConfig::default()
+    });
+    store.insert(1, 1);
+    store.insert(2, 2);
+    assert_eq!(store.get(1), Some(1)); // 1 is now the most recent
+    store.insert(3, 3); // evicts 2, the least recently used
+    assert!(store.contains(1));
+    assert!(!store.contains(2));
+    assert!(store.contains(3));
+}
+
+#[test]
+fn stats_count_hits_misses_entries_and_bytes() {
+    let store: Store<Vec<u8>> = Store::new(StoreConfig {
+        weigh: Vec::len,
+        ..StoreConfig::default()
+    });
+    assert_eq!(store.get(1), None);
+    let r = store.get_or_compute(1, None, || Ok::<_, ()>(Computed::cache(3, vec![0; 3])));
+    assert_eq!(r, Ok(Got::Computed(3)));
+    let r = store.get_or_compute(1, None, || Ok::<_, ()>(Computed::cache(0, vec![])));
+    assert_eq!(r, Ok(Got::Hit(vec![0; 3])));
+    store.insert(2, vec![0; 5]);
+    assert_eq!(
+        store.stats(),
+        Stats {
+            hits: 1,
+            misses: 2,
+            entries: 2,
+            stored_bytes: 8
+        }
+    );
+    store.remove(1);
+    assert_eq!(store.stats().stored_bytes, 5);
+    store.clear();
+    assert_eq!(store.stats().stored_bytes, 0);
+    assert_eq!(store.stats().entries, 0);
+}

@@ -1,0 +1,180 @@
+//! Property (3): TTL and LRU of a `#[memo]` function against a reference model, under the
+//! per-thread `MockClock` (so every cached call happens on the test thread), plus Streamlit's
+//! `CommonCacheTTLTest`.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use cache_store::clock::MockClock;
+use memo::memo;
+use proptest::prelude::*;
+
+const TTL: u64 = 10;
+const MAX: usize = 3;
+
+static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+/// Returns the run number, so a hit is recognisable by an old run number.
+#[memo(ttl = 10, max_entries = 3)]
+fn bounded(k: u8) -> (u8, usize) {
+    (k, RUNS.fetch_add(1, Ordering::SeqCst))
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Call(u8),
+    Advance(u64),
+    ClearEntry(u8),
+    Clear,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        8 => (0u8..6).prop_map(Op::Call),
+        4 => (0u64..7).prop_map(Op::Advance),
+        1 => (0u8..6).prop_map(Op::ClearEntry),
+        1 => Just(Op::Clear),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+
+    #[test]
+    fn ttl_and_lru_match_the_reference_model(ops in proptest::collection::vec(op(), 1..50)) {
+        let clock = MockClock::install();
+        bounded::clear();
+        let mut now = 0u64;
+        // Recency order, front = least recently used: (key, cached run number, inserted at).
+        let mut model: Vec<(u8, usize, u64)> = Vec::new();
+        for (step, op) in ops.iter().enumerate() {
+            match *op {
+                Op::Call(k) => {
+                    let live = model
+                        .iter()
+                        .position(|e| e.0 == k)
+                        .map(|i| model.remove(i))
+                        .filter(|e| now - e.2 < TTL); // expired: dropped on lookup
+                    let before = RUNS.load(Ordering::SeqCst);
+                    let (got_k, run) = bounded(k);
+                    prop_assert_eq!(got_k, k);
+                    match live {
+                        Some(e) => {
+                            prop_assert_eq!(run, e.1, "step {}: a live entry is a hit", step);
+                            model.push(e); // a read refreshes recency, not the TTL
+                        }
+                        None => {
+                            prop_assert_eq!(run, before, "step {}: a miss runs the function", step);
+                            model.push((k, run, now));
+                            while model.len() > MAX {
+                                model.remove(0);
+                            }
+                        }
+                    }
+                }
+                Op::Advance(s) => {
+                    now += s;
+                    clock.advance(Duration::from_secs(s));
+                }
+                Op::ClearEntry(k) => {
+                    let expected = model.iter().position(|e| e.0 == k).map(|i| model.remove(i));
+                    prop_assert_eq!(bounded::clear_entry(k), expected.is_some());
+                }
+                Op::Clear => {
+                    model.clear();
+                    bounded::clear();
+                }
+            }
+            prop_assert_eq!(bounded::stats().entries, model.len(), "step {}", step);
+        }
+        MockClock::uninstall();
+    }
+}
+
+/// Streamlit's `CommonCacheTTLTest.test_ttl`: TTL is measured from the last write.
+#[test]
+fn test_ttl() {
+    static FOO: AtomicUsize = AtomicUsize::new(0);
+    static BAR: AtomicUsize = AtomicUsize::new(0);
+    #[memo(ttl = "1d")]
+    fn foo() -> usize {
+        FOO.fetch_add(1, Ordering::SeqCst)
+    }
+    #[memo(ttl = "2 days")]
+    fn bar() -> usize {
+        BAR.fetch_add(1, Ordering::SeqCst)
+    }
+    check_ttl_schedule(foo, bar, &FOO, &BAR);
+}
+
+/// The same with `Duration` expressions (`test_ttl_timedelta`).
+#[test]
+fn test_ttl_timedelta() {
+    static FOO: AtomicUsize = AtomicUsize::new(0);
+    static BAR: AtomicUsize = AtomicUsize::new(0);
+    #[memo(ttl = Duration::from_secs(86_400))]
+    fn foo() -> usize {
+        FOO.fetch_add(1, Ordering::SeqCst)
+    }
+    #[memo(ttl = Duration::from_secs(2 * 86_400))]
+    fn bar() -> usize {
+        BAR.fetch_add(1, Ordering::SeqCst)
+    }
+    check_ttl_schedule(foo, bar, &FOO, &BAR);
+}
+
+fn check_ttl_schedule(
+    foo: fn() -> usize,
+    bar: fn() -> usize,
+    foo_runs: &AtomicUsize,
+    bar_runs: &AtomicUsize,
+) {
+    const DAY: u64 = 86_400;
+    let clock = MockClock::install();
+    let runs = || {
+        (
+            foo_runs.load(Ordering::SeqCst),
+            bar_runs.load(Ordering::SeqCst),
+        )
+    };
+    foo();
+    bar();
+    assert_eq!(runs(), (1, 1));
+    clock.advance(Duration::from_secs(DAY / 2));
+    foo();
+    bar();
+    assert_eq!(runs(), (1, 1), "0.5 days: both cached");
+    clock.advance(Duration::from_secs(DAY));
+    foo();
+    bar();
+    assert_eq!(runs(), (2, 1), "1.5 days: foo expired");
+    clock.advance(Duration::from_secs(DAY / 2 + 1));
+    foo();
+    bar();
+    assert_eq!(runs(), (2, 2), "2 days + 1 s: bar expired, foo written at 1.5 days");
+    clock.advance(Duration::from_secs(DAY / 2));
+    foo();
+    bar();
+    assert_eq!(runs(), (3, 2), "2.5 days + 1 s: foo expired again");
+    MockClock::uninstall();
+}
+
+#[test]
+fn lru_evicts_the_least_recently_used_and_reads_refresh_it() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memo(max_entries = 2)]
+    fn f(x: u8) -> u8 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        x
+    }
+    f(1);
+    f(2);
+    f(1); // 1 is now more recent than 2
+    f(3); // evicts 2
+    assert_eq!(RUNS.load(Ordering::SeqCst), 3);
+    f(1);
+    f(3);
+    assert_eq!(RUNS.load(Ordering::SeqCst), 3, "1 and 3 survived");
+    f(2);
+    assert_eq!(RUNS.load(Ordering::SeqCst), 4, "2 was evicted");
+}

@@ -1,0 +1,81 @@
+//! `Cargo.toml` rewriting: mirrored entries, order and comments kept, legacy dropped only when
+//! asked.
+
+use migrate::Primitives;
+use migrate::manifest::rewrite_manifest;
+
+const BOTH: Primitives = Primitives {
+    memo: true,
+    singleton: true,
+};
+
+fn show(input: &str, need: Primitives, drop: bool) -> String {
+    let ch = rewrite_manifest(input, need, drop).expect("parses");
+    format!(
+        "--- output ---\n{}--- notes ---\n{}\n--- problems ---\n{}\n",
+        ch.output,
+        ch.notes.join("\n"),
+        ch.problems.join("\n")
+    )
+}
+
+#[test]
+fn manifest_forms() {
+    let input = r#"[package]
+name = "app"
+version = "0.1.0"
+
+[dependencies]
+anyhow = "1"   # errors
+# caching
+legacy-cache = { path = "../crates/legacy-cache/", default-features = false, features = ["polars"] }
+serde = { version = "1", features = ["derive"] }
+
+[dev-dependencies]
+legacy-cache = "0.1"
+
+[build-dependencies.legacy-cache]
+workspace = true
+
+[target.'cfg(unix)'.dependencies]
+legacy-cache.workspace = true
+"#;
+    insta::assert_snapshot!("manifest_forms_drop", show(input, BOTH, true));
+    insta::assert_snapshot!(
+        "manifest_forms_keep",
+        show(
+            input,
+            Primitives {
+                memo: true,
+                singleton: false
+            },
+            false
+        )
+    );
+}
+
+#[test]
+fn manifest_problems_are_reported_not_guessed() {
+    let input = "[dependencies]\nold = { package = \"legacy-cache\", version = \"0.1\" }\nlegacy-cache = { path = \"vendor/legacy_cache\" }\n";
+    let ch = rewrite_manifest(input, BOTH, true).unwrap();
+    assert_eq!(ch.output, input, "nothing is guessed");
+    assert_eq!(ch.problems.len(), 2, "{:?}", ch.problems);
+    assert!(ch.problems[0].contains("does not end in `legacy-cache`"));
+}
+
+#[test]
+fn manifest_is_idempotent_and_leaves_unrelated_files_alone() {
+    let input = "[dependencies]\nlegacy-cache = \"0.1\"\n";
+    let once = rewrite_manifest(input, BOTH, true).unwrap().output;
+    assert_eq!(
+        once,
+        "[dependencies]\nmemo = \"0.1\"\nsingleton = \"0.1\"\n"
+    );
+    assert_eq!(rewrite_manifest(&once, BOTH, true).unwrap().output, once);
+    let unrelated = "[dependencies]\nserde = \"1\" # keep\n";
+    assert_eq!(
+        rewrite_manifest(unrelated, BOTH, true).unwrap().output,
+        unrelated
+    );
+    assert!(rewrite_manifest("not = [toml", BOTH, true).is_err());
+}

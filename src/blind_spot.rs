@@ -1,0 +1,94 @@
+//! Demonstrates, with real calls, what the legacy sampled mutation check cannot see.
+//!
+//! For a W1 frame cached by the legacy crate, one `value` cell is changed through
+//! `Shared::mutate` (the cached object itself, as a Python caller mutating the returned frame
+//! would) and the function is called again: a mutation warning on that hit means the check saw
+//! the change. This is done once for a row inside the 10,000-row sample and once for a row
+//! outside it, with the sampled (Streamlit) and the full check.
+
+use std::collections::HashSet;
+
+use legacy_cache::Shared;
+use polars::prelude::{DataFrame, Float64Chunked, IntoColumn, NewChunkedArray};
+
+use crate::suite::{Config, Group};
+use crate::variants::{Variant, w1};
+
+/// The string length of the frames the demonstration uses.
+const STR_LEN: usize = 12;
+
+/// What the two legacy checks saw on one frame height.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlindSpot {
+    /// Frame height.
+    pub rows: usize,
+    /// Rows the sampled check hashes (`rows` when the frame is below the sampling threshold).
+    pub sampled_rows: usize,
+    /// Whether the sampled check warned after a change inside its sample.
+    pub sampled_inside: bool,
+    /// Whether the sampled check warned after a change outside its sample (`None`: no row is
+    /// outside, the frame is hashed whole).
+    pub sampled_outside: Option<bool>,
+    /// Whether the full check warned after the change inside the sample.
+    pub full_inside: bool,
+    /// Whether the full check warned after the change outside the sample.
+    pub full_outside: Option<bool>,
+}
+
+/// The W1 heights to demonstrate on: every W1 height, when W1 and both legacy check variants are
+/// in the run.
+pub fn sizes(config: &Config) -> Vec<usize> {
+    let wanted = config.groups.contains(&Group::W1)
+        && config.variants.contains(&Variant::LegacySampled)
+        && config.variants.contains(&Variant::LegacyFull);
+    if wanted {
+        config.frame_rows.clone()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Adds 1.0 to `value[row]` (a new column buffer; other clones of the frame are unaffected).
+fn bump(df: &mut DataFrame, row: usize) {
+    let mut values: Vec<f64> = df
+        .column("value")
+        .and_then(|c| c.f64().cloned())
+        .expect("W1 frames have an f64 `value` column")
+        .into_no_null_iter()
+        .collect();
+    values[row] += 1.0;
+    df.with_column(Float64Chunked::from_vec("value".into(), values).into_column())
+        .expect("same height");
+}
+
+/// Caches the frame, mutates `row` of the cached object, and reports whether the next hit
+/// warned.
+fn detects(f: fn(usize, usize) -> Shared<DataFrame>, rows: usize, row: usize) -> bool {
+    legacy_cache::clear_cache();
+    let mut cached = f(rows, STR_LEN);
+    cached.mutate(|df| bump(df, row));
+    drop(cached);
+    let (_hit, warnings) = legacy_cache::capture_mutation_warnings(|| f(rows, STR_LEN));
+    legacy_cache::clear_cache();
+    !warnings.is_empty()
+}
+
+/// Runs the demonstration on a `rows`-row frame.
+pub fn demonstrate(rows: usize) -> BlindSpot {
+    let sample = legacy_cache::frames::sample_rows(rows);
+    let (inside, outside) = match &sample {
+        Some(s) => {
+            let set: HashSet<usize> = s.iter().copied().collect();
+            (s[0], (0..rows).find(|r| !set.contains(r)))
+        }
+        None => (rows / 2, None),
+    };
+    BlindSpot {
+        rows,
+        sampled_rows: sample.as_ref().map_or(rows, Vec::len),
+        sampled_inside: detects(w1::legacy_sampled, rows, inside),
+        sampled_outside: outside.map(|r| detects(w1::legacy_sampled, rows, r)),
+        full_inside: detects(w1::legacy_full, rows, inside),
+        full_outside: outside.map(|r| detects(w1::legacy_full, rows, r)),
+    }
+}

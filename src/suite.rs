@@ -1,0 +1,414 @@
+//! The comparative suite: which workloads, sizes and variants to run, the run itself (with a
+//! progress line on stderr) and its results.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::blind_spot::{self, BlindSpot};
+use crate::machine::Environment;
+use crate::measure::{self, Budget, Timing};
+use crate::variants::{self, Variant, Workload};
+use crate::workloads;
+
+/// The four workload groups of the issue, for `--workloads`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Group {
+    /// Frames returned by value.
+    W1,
+    /// Records returned by value.
+    W2,
+    /// Scalar function (with and without arguments).
+    W3,
+    /// Frame as an argument, hashed vs `_`-skipped.
+    W4,
+}
+
+impl Group {
+    /// All groups.
+    pub const ALL: [Group; 4] = [Group::W1, Group::W2, Group::W3, Group::W4];
+
+    /// Parses `w1`..`w4` (case-insensitive).
+    pub fn from_id(id: &str) -> Option<Group> {
+        match id.to_ascii_lowercase().as_str() {
+            "w1" => Some(Group::W1),
+            "w2" => Some(Group::W2),
+            "w3" => Some(Group::W3),
+            "w4" => Some(Group::W4),
+            _ => None,
+        }
+    }
+}
+
+/// What to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// W1 frame heights.
+    pub frame_rows: Vec<usize>,
+    /// W1 string lengths (bytes per `label`).
+    pub str_lens: Vec<usize>,
+    /// W2 record counts.
+    pub record_counts: Vec<usize>,
+    /// W4 frame-argument heights.
+    pub arg_rows: Vec<usize>,
+    /// Workload groups to run.
+    pub groups: Vec<Group>,
+    /// Variants to run (legacy variants are always useful as baselines).
+    pub variants: Vec<Variant>,
+    /// Per-measurement budget.
+    pub budget: Budget,
+    /// Where the report goes.
+    pub out_dir: PathBuf,
+    /// A README whose results block is replaced.
+    pub readme: Option<PathBuf>,
+    /// Name of the global allocator of the running binary.
+    pub allocator: String,
+    /// Show a progress line on stderr.
+    pub progress: bool,
+}
+
+impl Config {
+    /// The default run: W1 at 100k and 1M rows with 12- and 24-byte strings, W2 at 100k and 1M
+    /// records, W3, and W4 with a 1M-row argument.
+    pub fn quick() -> Self {
+        Self {
+            frame_rows: vec![100_000, 1_000_000],
+            str_lens: workloads::DEFAULT_STR_LENS.to_vec(),
+            record_counts: vec![100_000, 1_000_000],
+            arg_rows: vec![1_000_000],
+            groups: Group::ALL.to_vec(),
+            variants: Variant::ALL.to_vec(),
+            budget: Budget::default(),
+            out_dir: PathBuf::from("harness-report"),
+            readme: None,
+            allocator: "system".into(),
+            progress: true,
+        }
+    }
+
+    /// `--full`: adds 10M-row frames to W1.
+    pub fn full() -> Self {
+        let mut c = Self::quick();
+        c.frame_rows.push(10_000_000);
+        c
+    }
+
+    /// Tiny sizes and a small budget, for tests and CI smoke runs.
+    pub fn tiny(out_dir: PathBuf) -> Self {
+        Self {
+            frame_rows: vec![1_000, 2_000],
+            str_lens: workloads::DEFAULT_STR_LENS.to_vec(),
+            record_counts: vec![500],
+            arg_rows: vec![1_000],
+            budget: Budget {
+                time: Duration::from_millis(2),
+                min_samples: 1,
+                max_samples: 5,
+            },
+            out_dir,
+            progress: false,
+            ..Self::quick()
+        }
+    }
+
+    /// The (workload, size) tasks of this configuration, in run order.
+    pub fn tasks(&self) -> Vec<(Workload, usize)> {
+        let mut tasks = Vec::new();
+        for group in &self.groups {
+            match group {
+                Group::W1 => {
+                    for &str_len in &self.str_lens {
+                        for &rows in &self.frame_rows {
+                            tasks.push((Workload::Frame { str_len }, rows));
+                        }
+                    }
+                }
+                Group::W2 => {
+                    for &n in &self.record_counts {
+                        tasks.push((Workload::Records, n));
+                    }
+                }
+                Group::W3 => {
+                    tasks.push((Workload::Scalar, 1));
+                    tasks.push((Workload::ScalarNoArgs, 1));
+                }
+                Group::W4 => {
+                    for &rows in &self.arg_rows {
+                        tasks.push((Workload::FrameArg { hashed: true }, rows));
+                        tasks.push((Workload::FrameArg { hashed: false }, rows));
+                    }
+                }
+            }
+        }
+        tasks
+    }
+
+    fn variants_of(&self, workload: Workload) -> Vec<Variant> {
+        self.variants
+            .iter()
+            .copied()
+            .filter(|&v| workload.supports(v))
+            .collect()
+    }
+}
+
+/// One measured (workload, size, variant).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Workload.
+    pub workload: Workload,
+    /// Rows or records (1 for W3).
+    pub size: usize,
+    /// Variant.
+    pub variant: Variant,
+    /// Hit time (for floors: the floor operation).
+    pub hit: Timing,
+    /// Miss time (`None` for floors).
+    pub miss: Option<Timing>,
+    /// Whether no function body ran during the hit measurement (every timed call was a hit).
+    pub all_hits: bool,
+}
+
+/// Sizes of one (workload, size) input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    /// Workload.
+    pub workload: Workload,
+    /// Rows or records.
+    pub size: usize,
+    /// `estimated_size()` of the frame (W1, W4), if a frame.
+    pub estimated_bytes: Option<usize>,
+    /// Length of the bincode encoding of the returned value (or of the W4 argument).
+    pub serialized_bytes: usize,
+    /// The uncached function's time (the "bare function" of the miss overhead).
+    pub bare: Timing,
+}
+
+/// Everything one run produced.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// Where and with what it ran.
+    pub env: Environment,
+    /// What it ran.
+    pub config: Config,
+    /// Measured rows, in run order.
+    pub rows: Vec<Row>,
+    /// Inputs, in run order.
+    pub inputs: Vec<Input>,
+    /// The legacy sampled check's blind spot, demonstrated on W1 frames.
+    pub blind_spots: Vec<BlindSpot>,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+}
+
+impl Results {
+    /// The row of `(workload, size, variant)`, if measured.
+    pub fn row(&self, workload: Workload, size: usize, variant: Variant) -> Option<&Row> {
+        self.rows
+            .iter()
+            .find(|r| r.workload == workload && r.size == size && r.variant == variant)
+    }
+
+    /// The input of `(workload, size)`, if measured.
+    pub fn input(&self, workload: Workload, size: usize) -> Option<&Input> {
+        self.inputs
+            .iter()
+            .find(|i| i.workload == workload && i.size == size)
+    }
+
+    /// Median hit time of a row, in seconds.
+    pub fn hit(&self, workload: Workload, size: usize, variant: Variant) -> Option<f64> {
+        self.row(workload, size, variant).map(|r| r.hit.median)
+    }
+
+    /// How many times faster `row` is than `baseline` for the same call (legacy baselines of a
+    /// `_`-skipped W4 row come from the hashed W4 call, which is all legacy can do).
+    pub fn speedup(&self, row: &Row, baseline: Variant) -> Option<f64> {
+        let base = self.hit(row.workload.legacy_baseline(), row.size, baseline)?;
+        (row.hit.median > 0.0).then(|| base / row.hit.median)
+    }
+}
+
+/// A progress line on stderr: redrawn in place on a terminal, one line per task otherwise.
+struct Progress {
+    enabled: bool,
+    tty: bool,
+    total: usize,
+    done: usize,
+    start: Instant,
+}
+
+impl Progress {
+    fn new(enabled: bool, total: usize) -> Self {
+        Self {
+            enabled,
+            tty: std::io::stderr().is_terminal(),
+            total,
+            done: 0,
+            start: Instant::now(),
+        }
+    }
+
+    fn show(&self, what: &str) {
+        if !self.enabled {
+            return;
+        }
+        const WIDTH: usize = 28;
+        let filled = WIDTH * self.done / self.total.max(1);
+        let secs = self.start.elapsed().as_secs();
+        let line = format!(
+            "[{}{}] {:>3}/{} {:>2}:{:02} {what}",
+            "#".repeat(filled),
+            "-".repeat(WIDTH - filled),
+            self.done,
+            self.total,
+            secs / 60,
+            secs % 60
+        );
+        let mut err = std::io::stderr().lock();
+        if self.tty {
+            // Clear the rest of the line: labels differ in length.
+            let _ = write!(err, "\r{line}\x1b[K");
+        } else {
+            let _ = writeln!(err, "{line}");
+        }
+        let _ = err.flush();
+    }
+
+    fn step(&mut self, what: &str, print: bool) {
+        self.done += 1;
+        if print || self.tty {
+            self.show(what);
+        }
+    }
+
+    fn finish(&self) {
+        if self.enabled && self.tty {
+            eprintln!();
+        }
+    }
+}
+
+/// Formats a count with thousands separators (`1,000,000`).
+///
+/// ```
+/// assert_eq!(cache_harness::suite::thousands(1_000_000), "1,000,000");
+/// assert_eq!(cache_harness::suite::thousands(12), "12");
+/// ```
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn describe(workload: Workload, size: usize) -> String {
+    if workload.sized() {
+        format!("{} · {} {}", workload.label(), thousands(size), workload.unit())
+    } else {
+        workload.label()
+    }
+}
+
+/// Measures one input's sizes and its uncached function.
+fn measure_input(workload: Workload, size: usize, budget: &Budget) -> Input {
+    let (estimated_bytes, serialized_bytes) = match workload {
+        Workload::Frame { str_len } => {
+            let df = workloads::frame(size, str_len);
+            (Some(df.estimated_size()), encoded_len(&df))
+        }
+        Workload::FrameArg { .. } => {
+            let df = workloads::frame(size, 12);
+            (Some(df.estimated_size()), encoded_len(&df))
+        }
+        Workload::Records => (None, encoded_len(&*workloads::records_source(size))),
+        Workload::Scalar | Workload::ScalarNoArgs => (None, encoded_len(&0u64)),
+    };
+    let mut bare = variants::bare_for(workload, size);
+    let bare = measure::measure(&mut bare, budget);
+    Input {
+        workload,
+        size,
+        estimated_bytes,
+        serialized_bytes,
+        bare,
+    }
+}
+
+fn encoded_len<T: serde::Serialize + ?Sized>(value: &T) -> usize {
+    memo::codec::encode(value).map_or(0, |b| b.len())
+}
+
+/// Measures one variant: misses first (each after a clear), which leaves the entry cached, then
+/// hits; the cache is emptied afterwards so memory stays bounded.
+fn measure_variant(workload: Workload, size: usize, variant: Variant, budget: &Budget) -> Option<Row> {
+    let mut case = variants::case_for(workload, size, variant)?;
+    let miss = case
+        .clear
+        .as_mut()
+        .map(|clear| measure::measure_miss(&mut case.run, clear, budget));
+    let before = workloads::computations();
+    let hit = measure::measure(&mut case.run, budget);
+    let all_hits = case.clear.is_none() || workloads::computations() == before;
+    if let Some(clear) = case.clear.as_mut() {
+        clear();
+    }
+    Some(Row {
+        workload,
+        size,
+        variant,
+        hit,
+        miss,
+        all_hits,
+    })
+}
+
+/// Runs the suite (no files written; see [`crate::run`] for the whole main job).
+pub fn run(config: &Config, env: Environment) -> Results {
+    let started = Instant::now();
+    let tasks = config.tasks();
+    let demo_sizes = blind_spot::sizes(config);
+    let total = tasks
+        .iter()
+        .map(|&(w, _)| config.variants_of(w).len() + 1)
+        .sum::<usize>()
+        + demo_sizes.len();
+    let mut progress = Progress::new(config.progress, total);
+    variants::clear_all();
+    let mut rows = Vec::new();
+    let mut inputs = Vec::new();
+    for &(workload, size) in &tasks {
+        let what = describe(workload, size);
+        progress.show(&format!("{what} · generating input"));
+        inputs.push(measure_input(workload, size, &config.budget));
+        progress.step(&format!("{what} · bare function"), true);
+        for variant in config.variants_of(workload) {
+            progress.show(&format!("{what} · {}", variant.id()));
+            rows.extend(measure_variant(workload, size, variant, &config.budget));
+            progress.step(&format!("{what} · {}", variant.id()), false);
+        }
+        workloads::release_sources();
+    }
+    let mut blind_spots = Vec::new();
+    for rows in demo_sizes {
+        progress.show(&format!("legacy blind-spot demo · {} rows", thousands(rows)));
+        blind_spots.push(blind_spot::demonstrate(rows));
+        progress.step("legacy blind-spot demo", true);
+        workloads::release_sources();
+    }
+    progress.finish();
+    variants::clear_all();
+    Results {
+        env,
+        config: config.clone(),
+        rows,
+        inputs,
+        blind_spots,
+        elapsed: started.elapsed(),
+    }
+}
