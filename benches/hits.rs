@@ -1,1 +1,139 @@
-fn main() {}
+//! Hit costs against the peers and the floors, in one run.
+//!
+//! Targets (memo and singleton issues):
+//! - small value hit (`u64 -> u64`) of memo within 1.5× of `cached` 4.1 `#[cached]` and of
+//!   `moka` `get` (`hits/small_value`);
+//! - 1M-row frame hit, serialized storage, within 1.3× of a bare bincode decode of the same
+//!   frame; copy-on-write hit under 1 µs at any size (`hits/frame_*`);
+//! - singleton hit with no arguments within 1.5× of a bare `DashMap` get + `Arc::clone` and no
+//!   slower than `cached` `#[once]` (`hits/no_args`);
+//! - singleton hit with small hashed arguments within 1.5× of `cached` returning an `Arc` and of
+//!   `moka` `get` (`hits/small_value`).
+//!
+//! `hits/components` times the pieces of a hit (clock read, key hashing, a mutex) to explain
+//! where per-call overhead goes. Every call's result is dropped inside the timed region, as a
+//! caller pays for it.
+
+use std::hint::black_box;
+use std::sync::{Arc, Mutex};
+
+use cache_harness::bench_support::{self, LARGE_SAMPLES};
+use cache_harness::variants::{self, SCALAR_ARG, Variant, Workload, w3, w3_noargs};
+use cache_harness::workloads;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use dashmap::DashMap;
+use memo::{KeyHash, KeyHasher};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `fn(x: u64) -> u64`, every variant called directly (no indirection in the timed loop).
+fn small_value(c: &mut Criterion) {
+    let x = SCALAR_ARG;
+    let mut group = c.benchmark_group("hits/small_value");
+    // One miss first in each, so the timed calls are hits.
+    macro_rules! hit {
+        ($name:literal, $f:path) => {
+            $f(x);
+            group.bench_function($name, |b| b.iter(|| $f(black_box(x))));
+        };
+    }
+    hit!("memo_serialized", w3::memo_serialized);
+    hit!("memo_cow", w3::memo_cow);
+    hit!("singleton", w3::singleton_arc);
+    hit!("cached_clone", w3::cached_clone);
+    hit!("cached_arc", w3::cached_arc);
+    hit!("moka_get", w3::moka_get);
+    hit!("legacy_sampled", w3::legacy_sampled);
+    hit!("legacy_mutable", w3::legacy_mutable);
+    let map: DashMap<u64, Arc<u64>> = DashMap::new();
+    map.insert(x, Arc::new(workloads::scalar(x)));
+    group.bench_function("floor_dashmap_arc", |b| {
+        b.iter(|| map.get(&black_box(x)).map(|e| Arc::clone(e.value())))
+    });
+    group.finish();
+}
+
+/// `fn() -> u64`: singleton vs `#[once]` vs the floor.
+fn no_args(c: &mut Criterion) {
+    let mut group = c.benchmark_group("hits/no_args");
+    macro_rules! hit {
+        ($name:literal, $f:path) => {
+            $f();
+            group.bench_function($name, |b| b.iter($f));
+        };
+    }
+    hit!("singleton", w3_noargs::singleton_arc);
+    hit!("cached_once", w3_noargs::cached_once);
+    hit!("memo_serialized", w3_noargs::memo_serialized);
+    hit!("legacy_mutable", w3_noargs::legacy_mutable);
+    let map: DashMap<(), Arc<u64>> = DashMap::new();
+    map.insert((), Arc::new(w3_noargs::VALUE));
+    group.bench_function("floor_dashmap_arc", |b| {
+        b.iter(|| map.get(&black_box(())).map(|e| Arc::clone(e.value())))
+    });
+    group.finish();
+}
+
+/// Frame hits at every size: memo serialized vs the bare decode, copy-on-write, singleton and
+/// the `DashMap` floor. Uses the library's cases (the main job's code path).
+fn frames(c: &mut Criterion) {
+    for rows in bench_support::frame_rows() {
+        let workload = Workload::Frame { str_len: 12 };
+        let df = workloads::frame(rows, 12);
+        let bytes = memo::codec::encode(&df).expect("frames serialize").len();
+        let mut group = c.benchmark_group(format!("hits/frame_{rows}_rows"));
+        group
+            .sample_size(LARGE_SAMPLES)
+            .measurement_time(bench_support::large_measurement())
+            .throughput(Throughput::Bytes(bytes as u64));
+        for variant in [
+            Variant::MemoSerialized,
+            Variant::FloorDecode,
+            Variant::MemoCow,
+            Variant::Singleton,
+            Variant::FloorDashMap,
+            Variant::LegacySampled,
+            Variant::LegacyFull,
+        ] {
+            let Some(mut case) = variants::case_for(workload, rows, variant) else {
+                continue;
+            };
+            (case.run)(1); // the miss
+            group.bench_function(BenchmarkId::from_parameter(variant.id()), |b| {
+                b.iter_custom(|iters| {
+                    let start = std::time::Instant::now();
+                    (case.run)(iters);
+                    start.elapsed()
+                })
+            });
+            if let Some(clear) = case.clear.as_mut() {
+                clear();
+            }
+        }
+        group.finish();
+        workloads::release_sources();
+    }
+}
+
+/// The pieces of a hit, to explain per-call overhead.
+fn components(c: &mut Criterion) {
+    let mut group = c.benchmark_group("hits/components");
+    group.bench_function("instant_now", |b| b.iter(std::time::Instant::now));
+    group.bench_function("key_u64_xxh3_128", |b| {
+        b.iter(|| {
+            let mut h = KeyHasher::new();
+            h.write_str("x");
+            black_box(SCALAR_ARG).key_hash(&mut h);
+            h.finish()
+        })
+    });
+    let m = Mutex::new(0u64);
+    group.bench_function("mutex_lock_unlock", |b| {
+        b.iter(|| *black_box(&m).lock().expect("not poisoned"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, small_value, no_args, frames, components);
+criterion_main!(benches);

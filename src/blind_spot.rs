@@ -5,14 +5,19 @@
 //! would) and the function is called again: a mutation warning on that hit means the check saw
 //! the change. This is done once for a row inside the 10,000-row sample and once for a row
 //! outside it, with the sampled (Streamlit) and the full check.
+//!
+//! Legacy hashes frame *arguments* the same way, so the same sample decides the key: a second
+//! call with a frame that differs outside the sample is a hit on the first frame's result. That
+//! is demonstrated on W4 frames by counting function executions.
 
 use std::collections::HashSet;
 
 use legacy_cache::Shared;
-use polars::prelude::{DataFrame, Float64Chunked, IntoColumn, NewChunkedArray};
+use polars::prelude::{DataFrame, Float64Chunked, IntoColumn};
 
 use crate::suite::{Config, Group};
-use crate::variants::{Variant, w1};
+use crate::variants::{Variant, w1, w4};
+use crate::workloads;
 
 /// The string length of the frames the demonstration uses.
 const STR_LEN: usize = 12;
@@ -90,5 +95,88 @@ pub fn demonstrate(rows: usize) -> BlindSpot {
         sampled_outside: outside.map(|r| detects(w1::legacy_sampled, rows, r)),
         full_inside: detects(w1::legacy_full, rows, inside),
         full_outside: outside.map(|r| detects(w1::legacy_full, rows, r)),
+    }
+}
+
+/// Whether a changed frame *argument* made each cache recompute (`true`) or return the result
+/// cached for the unchanged frame (`false`: a wrong hit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgBlindSpot {
+    /// Frame height.
+    pub rows: usize,
+    /// Whether the changed row is inside the legacy sample (always true below the threshold,
+    /// where the whole frame is hashed).
+    pub changed_in_sample: bool,
+    /// Legacy, sampled hashing (Streamlit's).
+    pub legacy_sampled: bool,
+    /// Legacy with `sampling = false`.
+    pub legacy_full: bool,
+    /// memo (its `KeyHash` covers every value).
+    pub memo: bool,
+}
+
+/// The W4 heights to demonstrate the argument blind spot on.
+pub fn arg_sizes(config: &Config) -> Vec<usize> {
+    let wanted = config.groups.contains(&Group::W4)
+        && config.variants.contains(&Variant::LegacySampled)
+        && config.variants.contains(&Variant::LegacyFull)
+        && config.variants.contains(&Variant::MemoSerialized);
+    if wanted {
+        config.arg_rows.clone()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Calls `f(df)` then `f(changed)`; whether the second call ran the function.
+fn recomputes(f: &dyn Fn(&DataFrame), df: &DataFrame, changed: &DataFrame) -> bool {
+    crate::variants::clear_all();
+    f(df);
+    let before = workloads::computations();
+    f(changed);
+    let ran = workloads::computations() != before;
+    crate::variants::clear_all();
+    ran
+}
+
+/// Runs the argument demonstration on a `rows`-row W4 frame, changing one row outside the
+/// legacy sample (or in the middle when there is no sample).
+pub fn demonstrate_arg(rows: usize) -> ArgBlindSpot {
+    let df = workloads::frame(rows, STR_LEN);
+    let row = match legacy_cache::frames::sample_rows(rows) {
+        Some(s) => {
+            let set: HashSet<usize> = s.into_iter().collect();
+            (0..rows).find(|r| !set.contains(r))
+        }
+        None => None,
+    };
+    let changed_in_sample = row.is_none();
+    let mut changed = df.clone();
+    bump(&mut changed, row.unwrap_or(rows / 2));
+    let tag = w4::TAG;
+    ArgBlindSpot {
+        rows,
+        changed_in_sample,
+        legacy_sampled: recomputes(
+            &|d| {
+                let _ = w4::legacy_sampled(d, tag);
+            },
+            &df,
+            &changed,
+        ),
+        legacy_full: recomputes(
+            &|d| {
+                let _ = w4::legacy_full(d, tag);
+            },
+            &df,
+            &changed,
+        ),
+        memo: recomputes(
+            &|d| {
+                let _ = w4::memo_serialized(d, tag);
+            },
+            &df,
+            &changed,
+        ),
     }
 }

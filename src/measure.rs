@@ -117,11 +117,7 @@ pub fn measure(run: &mut dyn FnMut(u64), budget: &Budget) -> Timing {
 }
 
 /// Measures misses: `clear()` (untimed), then one timed call, repeated like [`measure`]'s samples.
-pub fn measure_miss(
-    run: &mut dyn FnMut(u64),
-    clear: &mut dyn FnMut(),
-    budget: &Budget,
-) -> Timing {
+pub fn measure_miss(run: &mut dyn FnMut(u64), clear: &mut dyn FnMut(), budget: &Budget) -> Timing {
     let start = Instant::now();
     let mut per_call = Vec::new();
     let min = budget.min_samples.clamp(1, 3);

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::blind_spot::{self, BlindSpot};
+use crate::blind_spot::{self, ArgBlindSpot, BlindSpot};
 use crate::machine::Environment;
 use crate::measure::{self, Budget, Timing};
 use crate::variants::{self, Variant, Workload};
@@ -197,6 +197,8 @@ pub struct Results {
     pub inputs: Vec<Input>,
     /// The legacy sampled check's blind spot, demonstrated on W1 frames.
     pub blind_spots: Vec<BlindSpot>,
+    /// The same blind spot in argument hashing, demonstrated on W4 frames.
+    pub arg_blind_spots: Vec<ArgBlindSpot>,
     /// Wall time of the run.
     pub elapsed: Duration,
 }
@@ -249,7 +251,14 @@ impl Progress {
         }
     }
 
+    /// Redraws the line (terminals only: a log gets one line per task from [`Progress::step`]).
     fn show(&self, what: &str) {
+        if self.tty {
+            self.draw(what);
+        }
+    }
+
+    fn draw(&self, what: &str) {
         if !self.enabled {
             return;
         }
@@ -278,7 +287,14 @@ impl Progress {
     fn step(&mut self, what: &str, print: bool) {
         self.done += 1;
         if print || self.tty {
-            self.show(what);
+            self.draw(what);
+        }
+    }
+
+    /// A line for logs (non-terminals) only, e.g. at the end of a task.
+    fn log(&self, what: &str) {
+        if !self.tty {
+            self.draw(what);
         }
     }
 
@@ -299,7 +315,7 @@ pub fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -309,7 +325,12 @@ pub fn thousands(n: usize) -> String {
 
 fn describe(workload: Workload, size: usize) -> String {
     if workload.sized() {
-        format!("{} · {} {}", workload.label(), thousands(size), workload.unit())
+        format!(
+            "{} · {} {}",
+            workload.label(),
+            thousands(size),
+            workload.unit()
+        )
     } else {
         workload.label()
     }
@@ -346,7 +367,12 @@ fn encoded_len<T: serde::Serialize + ?Sized>(value: &T) -> usize {
 
 /// Measures one variant: misses first (each after a clear), which leaves the entry cached, then
 /// hits; the cache is emptied afterwards so memory stays bounded.
-fn measure_variant(workload: Workload, size: usize, variant: Variant, budget: &Budget) -> Option<Row> {
+fn measure_variant(
+    workload: Workload,
+    size: usize,
+    variant: Variant,
+    budget: &Budget,
+) -> Option<Row> {
     let mut case = variants::case_for(workload, size, variant)?;
     let miss = case
         .clear
@@ -373,11 +399,13 @@ pub fn run(config: &Config, env: Environment) -> Results {
     let started = Instant::now();
     let tasks = config.tasks();
     let demo_sizes = blind_spot::sizes(config);
+    let arg_demo_sizes = blind_spot::arg_sizes(config);
     let total = tasks
         .iter()
         .map(|&(w, _)| config.variants_of(w).len() + 1)
         .sum::<usize>()
-        + demo_sizes.len();
+        + demo_sizes.len()
+        + arg_demo_sizes.len();
     let mut progress = Progress::new(config.progress, total);
     variants::clear_all();
     let mut rows = Vec::new();
@@ -386,19 +414,33 @@ pub fn run(config: &Config, env: Environment) -> Results {
         let what = describe(workload, size);
         progress.show(&format!("{what} · generating input"));
         inputs.push(measure_input(workload, size, &config.budget));
-        progress.step(&format!("{what} · bare function"), true);
+        progress.step(&format!("{what} · bare function"), false);
         for variant in config.variants_of(workload) {
             progress.show(&format!("{what} · {}", variant.id()));
             rows.extend(measure_variant(workload, size, variant, &config.budget));
             progress.step(&format!("{what} · {}", variant.id()), false);
         }
+        progress.log(&format!("{what} · done"));
         workloads::release_sources();
     }
     let mut blind_spots = Vec::new();
     for rows in demo_sizes {
-        progress.show(&format!("legacy blind-spot demo · {} rows", thousands(rows)));
+        progress.show(&format!(
+            "legacy blind-spot demo · {} rows",
+            thousands(rows)
+        ));
         blind_spots.push(blind_spot::demonstrate(rows));
         progress.step("legacy blind-spot demo", true);
+        workloads::release_sources();
+    }
+    let mut arg_blind_spots = Vec::new();
+    for rows in arg_demo_sizes {
+        progress.show(&format!(
+            "legacy argument blind-spot demo · {} rows",
+            thousands(rows)
+        ));
+        arg_blind_spots.push(blind_spot::demonstrate_arg(rows));
+        progress.step("legacy argument blind-spot demo", true);
         workloads::release_sources();
     }
     progress.finish();
@@ -409,6 +451,7 @@ pub fn run(config: &Config, env: Environment) -> Results {
         rows,
         inputs,
         blind_spots,
+        arg_blind_spots,
         elapsed: started.elapsed(),
     }
 }

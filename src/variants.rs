@@ -223,7 +223,9 @@ impl Workload {
     pub fn supports(self, variant: Variant) -> bool {
         use Variant::*;
         match self {
-            Workload::Frame { .. } | Workload::Records => !matches!(variant, CachedOnce | FloorKeyHash),
+            Workload::Frame { .. } | Workload::Records => {
+                !matches!(variant, CachedOnce | FloorKeyHash)
+            }
             Workload::Scalar => !matches!(variant, CachedOnce | FloorKeyHash | FloorMemcpy),
             Workload::ScalarNoArgs => matches!(
                 variant,
@@ -328,144 +330,275 @@ where
 /// Clears every legacy cache (the legacy crate has only a global clear, like Streamlit's
 /// `legacy_caching.clear_cache()`).
 fn clear_legacy() {
-    let _ = legacy_cache::clear_cache();
+    legacy_cache::clear_cache();
 }
 
-/// Generates the cached functions of one `fn(args) -> T` workload and its `case` dispatcher.
-macro_rules! family {
-    (
-        $(#[$doc:meta])*
-        mod $m:ident ($($a:ident : $t:ty),*) -> $ret:ty = $body:expr
-    ) => {
-        $(#[$doc])*
-        pub mod $m {
-            use super::*;
+/// Generates the peers' glue and the `case` dispatcher of one `fn(args) -> T` workload module.
+///
+/// The attribute-macro functions themselves are written out in each module rather than
+/// generated here: `#[memo]`, `#[singleton]` and `#[legacy_cache::cache]` give their generated
+/// locals the span of each parameter, which inside a `macro_rules!` expansion carries the
+/// invocation's hygiene, so parameters passed as metavariables do not resolve.
+macro_rules! glue {
+    (($($a:ident : $t:ty),*) -> $ret:ty) => {
+        static MOKA: LazyLock<::moka::sync::Cache<($($t,)*), Arc<$ret>>> =
+            LazyLock::new(|| ::moka::sync::Cache::new(1_000));
 
-            type Ret = $ret;
-
-            /// The function body shared by every variant (counts its executions so the
-            /// harness can prove that timed calls were hits).
-            #[inline]
-            fn body($($a: $t),*) -> $ret {
-                workloads::count_computation();
-                $body
+        /// `moka` 0.12: `get`, and `insert` on a miss (values behind `Arc`, as its README
+        /// advises for anything costly to clone).
+        pub fn moka_get($($a: $t),*) -> Arc<$ret> {
+            let key = ($($a,)*);
+            if let Some(hit) = MOKA.get(&key) {
+                return hit;
             }
+            let value = Arc::new(body($($a),*));
+            MOKA.insert(key, Arc::clone(&value));
+            value
+        }
 
-            /// Legacy, Streamlit's default: sampled mutation check on hits.
-            #[::legacy_cache::cache]
-            pub fn legacy_sampled($($a: $t),*) -> $ret { body($($a),*) }
+        /// The uncached function.
+        pub fn bare($($a: $t),*) -> $ret {
+            body($($a),*)
+        }
 
-            /// Legacy with a full mutation check on hits.
-            #[::legacy_cache::cache(sampling = false)]
-            pub fn legacy_full($($a: $t),*) -> $ret { body($($a),*) }
+        /// A runner of the uncached function.
+        pub fn bare_runner($($a: $t),*) -> Runner {
+            runner(move || bare($(black_box($a)),*))
+        }
 
-            /// Legacy without a mutation check.
-            #[::legacy_cache::cache(allow_output_mutation = true)]
-            pub fn legacy_mutable($($a: $t),*) -> $ret { body($($a),*) }
-
-            /// memo, serialized storage.
-            #[::memo::memo]
-            pub fn memo_serialized($($a: $t),*) -> $ret { body($($a),*) }
-
-            /// memo, copy-on-write storage.
-            #[::memo::memo(storage = "clone")]
-            pub fn memo_cow($($a: $t),*) -> $ret { body($($a),*) }
-
-            /// singleton (returns `Arc`).
-            #[::singleton::singleton]
-            pub fn singleton_arc($($a: $t),*) -> $ret { body($($a),*) }
-
-            /// `cached` returning a clone.
-            #[::cached::macros::cached]
-            pub fn cached_clone($($a: $t),*) -> $ret { body($($a),*) }
-
-            /// `cached` returning an `Arc`.
-            #[::cached::macros::cached]
-            pub fn cached_arc($($a: $t),*) -> Arc<$ret> { Arc::new(body($($a),*)) }
-
-            static MOKA: LazyLock<::moka::sync::Cache<($($t,)*), Arc<Ret>>> =
-                LazyLock::new(|| ::moka::sync::Cache::new(1_000));
-
-            /// `moka` 0.12: `get`, and `insert` on a miss (values behind `Arc`, as its README
-            /// advises for anything costly to clone).
-            pub fn moka_get($($a: $t),*) -> Arc<$ret> {
-                let key = ($($a,)*);
-                if let Some(hit) = MOKA.get(&key) {
-                    return hit;
+        /// The variant `v` of this workload, or `None` if it does not apply.
+        pub fn case(v: Variant, $($a: $t),*) -> Option<Case> {
+            use ::cached::Cached as _;
+            Some(match v {
+                Variant::LegacySampled => {
+                    super::case(move || legacy_sampled($(black_box($a)),*), clear_legacy)
                 }
-                let value = Arc::new(body($($a),*));
-                MOKA.insert(key, Arc::clone(&value));
-                value
-            }
-
-            /// The uncached function.
-            pub fn bare($($a: $t),*) -> $ret { body($($a),*) }
-
-            /// A runner of the uncached function.
-            pub fn bare_runner($($a: $t),*) -> Runner {
-                runner(move || bare($(black_box($a)),*))
-            }
-
-            /// The variant `v` of this workload, or `None` if it does not apply.
-            pub fn case(v: Variant, $($a: $t),*) -> Option<Case> {
-                use ::cached::Cached as _;
-                Some(match v {
-                    Variant::LegacySampled => {
-                        super::case(move || legacy_sampled($(black_box($a)),*), clear_legacy)
-                    }
-                    Variant::LegacyFull => {
-                        super::case(move || legacy_full($(black_box($a)),*), clear_legacy)
-                    }
-                    Variant::LegacyMutable => {
-                        super::case(move || legacy_mutable($(black_box($a)),*), clear_legacy)
-                    }
-                    Variant::MemoSerialized => super::case(
-                        move || memo_serialized($(black_box($a)),*),
-                        memo_serialized::clear,
-                    ),
-                    Variant::MemoCow => {
-                        super::case(move || memo_cow($(black_box($a)),*), memo_cow::clear)
-                    }
-                    Variant::Singleton => super::case(
-                        move || singleton_arc($(black_box($a)),*),
-                        singleton_arc::clear,
-                    ),
-                    Variant::CachedClone => super::case(
-                        move || cached_clone($(black_box($a)),*),
-                        || CACHED_CLONE.write().cache_clear(),
-                    ),
-                    Variant::CachedArc => super::case(
-                        move || cached_arc($(black_box($a)),*),
-                        || CACHED_ARC.write().cache_clear(),
-                    ),
-                    Variant::Moka => super::case(
-                        move || moka_get($(black_box($a)),*),
-                        || MOKA.invalidate_all(),
-                    ),
-                    Variant::FloorMemcpy => floor_memcpy(&bare($($a),*)),
-                    Variant::FloorDecode => floor_decode(&bare($($a),*)),
-                    Variant::FloorDashMap => floor_dashmap(($($a,)*), bare($($a),*)),
-                    Variant::CachedOnce | Variant::FloorKeyHash => return None,
-                })
-            }
+                Variant::LegacyFull => {
+                    super::case(move || legacy_full($(black_box($a)),*), clear_legacy)
+                }
+                Variant::LegacyMutable => {
+                    super::case(move || legacy_mutable($(black_box($a)),*), clear_legacy)
+                }
+                Variant::MemoSerialized => super::case(
+                    move || memo_serialized($(black_box($a)),*),
+                    memo_serialized::clear,
+                ),
+                Variant::MemoCow => {
+                    super::case(move || memo_cow($(black_box($a)),*), memo_cow::clear)
+                }
+                Variant::Singleton => super::case(
+                    move || singleton_arc($(black_box($a)),*),
+                    singleton_arc::clear,
+                ),
+                Variant::CachedClone => super::case(
+                    move || cached_clone($(black_box($a)),*),
+                    || CACHED_CLONE.write().cache_clear(),
+                ),
+                Variant::CachedArc => super::case(
+                    move || cached_arc($(black_box($a)),*),
+                    || CACHED_ARC.write().cache_clear(),
+                ),
+                Variant::Moka => super::case(
+                    move || moka_get($(black_box($a)),*),
+                    || MOKA.invalidate_all(),
+                ),
+                Variant::FloorMemcpy => floor_memcpy(&bare($($a),*)),
+                Variant::FloorDecode => floor_decode(&bare($($a),*)),
+                Variant::FloorDashMap => floor_dashmap(($($a,)*), bare($($a),*)),
+                Variant::CachedOnce | Variant::FloorKeyHash => return None,
+            })
         }
     };
 }
 
-family! {
-    /// W1: `fn(rows, str_len) -> DataFrame` (a frame "load"; the body clones the generated
-    /// source, O(1)).
-    mod w1 (rows: usize, str_len: usize) -> DataFrame = workloads::frame(rows, str_len)
+/// W1: `fn(rows, str_len) -> DataFrame` (a frame "load"; the body clones the generated
+/// source, O(1)).
+pub mod w1 {
+    use super::*;
+
+    /// The function body shared by every variant (counts its executions so the harness can
+    /// prove that timed calls were hits).
+    #[inline]
+    fn body(rows: usize, str_len: usize) -> DataFrame {
+        workloads::count_computation();
+        workloads::frame(rows, str_len)
+    }
+
+    /// Legacy, Streamlit's default: sampled mutation check on hits.
+    #[::legacy_cache::cache]
+    pub fn legacy_sampled(rows: usize, str_len: usize) -> DataFrame {
+        body(rows, str_len)
+    }
+
+    /// Legacy with a full mutation check on hits.
+    #[::legacy_cache::cache(sampling = false)]
+    pub fn legacy_full(rows: usize, str_len: usize) -> DataFrame {
+        body(rows, str_len)
+    }
+
+    /// Legacy without a mutation check.
+    #[::legacy_cache::cache(allow_output_mutation = true)]
+    pub fn legacy_mutable(rows: usize, str_len: usize) -> DataFrame {
+        body(rows, str_len)
+    }
+
+    /// memo, serialized storage.
+    #[::memo::memo]
+    pub fn memo_serialized(rows: usize, str_len: usize) -> DataFrame {
+        body(rows, str_len)
+    }
+
+    /// memo, copy-on-write storage.
+    #[::memo::memo(storage = "clone")]
+    pub fn memo_cow(rows: usize, str_len: usize) -> DataFrame {
+        body(rows, str_len)
+    }
+
+    /// singleton (returns `Arc`).
+    #[::singleton::singleton]
+    pub fn singleton_arc(rows: usize, str_len: usize) -> DataFrame {
+        body(rows, str_len)
+    }
+
+    /// `cached` returning a clone.
+    #[::cached::macros::cached]
+    pub fn cached_clone(rows: usize, str_len: usize) -> DataFrame {
+        body(rows, str_len)
+    }
+
+    /// `cached` returning an `Arc`.
+    #[::cached::macros::cached]
+    pub fn cached_arc(rows: usize, str_len: usize) -> Arc<DataFrame> {
+        Arc::new(body(rows, str_len))
+    }
+
+    glue!((rows: usize, str_len: usize) -> DataFrame);
 }
 
-family! {
-    /// W2: `fn(n) -> Vec<Feature>` (the body deep-copies the generated records).
-    mod w2 (n: usize) -> Vec<Feature> = workloads::records(n)
+/// W2: `fn(n) -> Vec<Feature>` (the body deep-copies the generated records).
+pub mod w2 {
+    use super::*;
+
+    /// The function body shared by every variant (counts its executions so the harness can
+    /// prove that timed calls were hits).
+    #[inline]
+    fn body(n: usize) -> Vec<Feature> {
+        workloads::count_computation();
+        workloads::records(n)
+    }
+
+    /// Legacy, Streamlit's default: sampled mutation check on hits.
+    #[::legacy_cache::cache]
+    pub fn legacy_sampled(n: usize) -> Vec<Feature> {
+        body(n)
+    }
+
+    /// Legacy with a full mutation check on hits.
+    #[::legacy_cache::cache(sampling = false)]
+    pub fn legacy_full(n: usize) -> Vec<Feature> {
+        body(n)
+    }
+
+    /// Legacy without a mutation check.
+    #[::legacy_cache::cache(allow_output_mutation = true)]
+    pub fn legacy_mutable(n: usize) -> Vec<Feature> {
+        body(n)
+    }
+
+    /// memo, serialized storage.
+    #[::memo::memo]
+    pub fn memo_serialized(n: usize) -> Vec<Feature> {
+        body(n)
+    }
+
+    /// memo, copy-on-write storage.
+    #[::memo::memo(storage = "clone")]
+    pub fn memo_cow(n: usize) -> Vec<Feature> {
+        body(n)
+    }
+
+    /// singleton (returns `Arc`).
+    #[::singleton::singleton]
+    pub fn singleton_arc(n: usize) -> Vec<Feature> {
+        body(n)
+    }
+
+    /// `cached` returning a clone.
+    #[::cached::macros::cached]
+    pub fn cached_clone(n: usize) -> Vec<Feature> {
+        body(n)
+    }
+
+    /// `cached` returning an `Arc`.
+    #[::cached::macros::cached]
+    pub fn cached_arc(n: usize) -> Arc<Vec<Feature>> {
+        Arc::new(body(n))
+    }
+
+    glue!((n: usize) -> Vec<Feature>);
 }
 
-family! {
-    /// W3: `fn(x: u64) -> u64`.
-    mod w3 (x: u64) -> u64 = workloads::scalar(x)
+/// W3: `fn(x: u64) -> u64`.
+pub mod w3 {
+    use super::*;
+
+    /// The function body shared by every variant (counts its executions so the harness can
+    /// prove that timed calls were hits).
+    #[inline]
+    fn body(x: u64) -> u64 {
+        workloads::count_computation();
+        workloads::scalar(x)
+    }
+
+    /// Legacy, Streamlit's default: sampled mutation check on hits.
+    #[::legacy_cache::cache]
+    pub fn legacy_sampled(x: u64) -> u64 {
+        body(x)
+    }
+
+    /// Legacy with a full mutation check on hits.
+    #[::legacy_cache::cache(sampling = false)]
+    pub fn legacy_full(x: u64) -> u64 {
+        body(x)
+    }
+
+    /// Legacy without a mutation check.
+    #[::legacy_cache::cache(allow_output_mutation = true)]
+    pub fn legacy_mutable(x: u64) -> u64 {
+        body(x)
+    }
+
+    /// memo, serialized storage.
+    #[::memo::memo]
+    pub fn memo_serialized(x: u64) -> u64 {
+        body(x)
+    }
+
+    /// memo, copy-on-write storage.
+    #[::memo::memo(storage = "clone")]
+    pub fn memo_cow(x: u64) -> u64 {
+        body(x)
+    }
+
+    /// singleton (returns `Arc`).
+    #[::singleton::singleton]
+    pub fn singleton_arc(x: u64) -> u64 {
+        body(x)
+    }
+
+    /// `cached` returning a clone.
+    #[::cached::macros::cached]
+    pub fn cached_clone(x: u64) -> u64 {
+        body(x)
+    }
+
+    /// `cached` returning an `Arc`.
+    #[::cached::macros::cached]
+    pub fn cached_arc(x: u64) -> Arc<u64> {
+        Arc::new(body(x))
+    }
+
+    glue!((x: u64) -> u64);
 }
 
 /// W3 without arguments: `fn() -> u64`, for singleton vs `#[once]` vs the floor.
@@ -613,7 +746,7 @@ pub mod w4 {
 
     /// The variant `v` for a frame argument `df`, or `None` if it does not apply.
     pub fn case(v: Variant, hashed: bool, df: DataFrame) -> Option<Case> {
-        if !Workload::FrameArg { hashed }.supports(v) {
+        if !(Workload::FrameArg { hashed }).supports(v) {
             return None;
         }
         let tag = TAG;

@@ -108,7 +108,11 @@ impl memo::storage::CloneIsolated for Feature {
             + self.kind.len()
             + self.coordinates.len() * 16
             + self.tags.iter().map(|t| t.len() + 24).sum::<usize>()
-            + self.properties.iter().map(|(k, _)| k.len() + 32).sum::<usize>()
+            + self
+                .properties
+                .iter()
+                .map(|(k, _)| k.len() + 32)
+                .sum::<usize>()
     }
 }
 
@@ -141,7 +145,12 @@ pub fn generate_records(n: usize) -> Vec<Feature> {
                 name: random_ascii(&mut rng, 16),
                 kind: KINDS[(rng.next_u64() % 3) as usize].to_string(),
                 coordinates: (0..points)
-                    .map(|_| [rng.next_f64() * 360.0 - 180.0, rng.next_f64() * 180.0 - 90.0])
+                    .map(|_| {
+                        [
+                            rng.next_f64() * 360.0 - 180.0,
+                            rng.next_f64() * 180.0 - 90.0,
+                        ]
+                    })
                     .collect(),
                 tags: (0..ntags).map(|_| random_ascii(&mut rng, 8)).collect(),
                 properties: vec![
@@ -228,8 +237,8 @@ mod tests {
     #[test]
     fn frames_have_the_stated_string_length() {
         let df = generate_frame(100, 24);
-        let labels = df.column("label").unwrap().str().unwrap().clone();
-        assert!(labels.into_iter().all(|s| s.unwrap().len() == 24));
+        let labels = df.column("label").unwrap().str().unwrap();
+        assert!(labels.iter().all(|s| s.unwrap().len() == 24));
     }
 
     #[test]
@@ -238,7 +247,10 @@ mod tests {
         let b = frame(50, 12);
         assert!(a.equals_missing(&b));
         release_sources();
-        assert!(frame(50, 12).equals_missing(&a), "regeneration is deterministic");
+        assert!(
+            frame(50, 12).equals_missing(&a),
+            "regeneration is deterministic"
+        );
         assert_eq!(records(5), generate_records(5));
         release_sources();
     }

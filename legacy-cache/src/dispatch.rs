@@ -30,7 +30,7 @@ pub struct SerdeTag;
 /// Strategy 3: a run-time `UnhashableTypeError`.
 pub struct NothingTag;
 
-/// Selects [`LegacyTag`].
+/// Selects `LegacyTag`.
 pub trait ViaLegacy {
     /// The strategy tag.
     fn __legacy_kind(&self) -> LegacyTag {
@@ -39,7 +39,7 @@ pub trait ViaLegacy {
 }
 impl<T: LegacyHash + ?Sized> ViaLegacy for &&Arg<'_, T> {}
 
-/// Selects [`SerdeTag`].
+/// Selects `SerdeTag`.
 pub trait ViaSerde {
     /// The strategy tag.
     fn __legacy_kind(&self) -> SerdeTag {
@@ -48,7 +48,7 @@ pub trait ViaSerde {
 }
 impl<T: Serialize + ?Sized> ViaSerde for &Arg<'_, T> {}
 
-/// Selects [`NothingTag`].
+/// Selects `NothingTag`.
 pub trait ViaNothing {
     /// The strategy tag.
     fn __legacy_kind(&self) -> NothingTag {
@@ -60,7 +60,11 @@ impl<T: ?Sized> ViaNothing for Arg<'_, T> {}
 impl LegacyTag {
     /// Hashes through [`LegacyHash`].
     #[inline]
-    pub fn hash<T: LegacyHash + ?Sized>(self, v: &T, h: &mut LegacyHasher) -> Result<(), HashError> {
+    pub fn hash<T: LegacyHash + ?Sized>(
+        self,
+        v: &T,
+        h: &mut LegacyHasher,
+    ) -> Result<(), HashError> {
         v.legacy_hash(h)
     }
 }
@@ -183,7 +187,7 @@ pub struct ResultTag;
 /// Any other result is hashed as it is.
 pub struct ValueTag;
 
-/// Selects [`ResultTag`].
+/// Selects `ResultTag`.
 pub trait ViaResult {
     /// The tag.
     fn __hf_kind(&self) -> ResultTag {
@@ -192,7 +196,7 @@ pub trait ViaResult {
 }
 impl<U, E: Display> ViaResult for &HfOut<'_, Result<U, E>> {}
 
-/// Selects [`ValueTag`].
+/// Selects `ValueTag`.
 pub trait ViaValue {
     /// The tag.
     fn __hf_kind(&self) -> ValueTag {

@@ -24,8 +24,7 @@
 use std::sync::{Arc, Mutex};
 
 use polars::prelude::{
-    Column, DataFrame, IdxCa, IdxSize, PlSeedableRandomStateQuality, SeedableFromU64SeedExt,
-    Series,
+    Column, DataFrame, IdxCa, IdxSize, PlSeedableRandomStateQuality, SeedableFromU64SeedExt, Series,
 };
 
 use crate::error::HashError;

@@ -104,8 +104,8 @@
 //! of the item stand in for it), `CachedStFunctionWarning`, the `client.caching` switch and the
 //! 1.18 deprecation banner.
 
-pub mod error;
 mod dispatch;
+pub mod error;
 mod function;
 pub mod hash;
 pub mod persist;
@@ -126,8 +126,8 @@ pub use hash::{Digest, LegacyHash, LegacyHasher};
 pub use legacy_cache_macros::cache;
 pub use shared::Shared;
 pub use warning::{
-    CachedObjectMutationWarning, MutationHook, capture_mutation_warnings,
-    mutation_warning_count, set_mutation_hook,
+    CachedObjectMutationWarning, MutationHook, capture_mutation_warnings, mutation_warning_count,
+    set_mutation_hook,
 };
 
 static REGISTRY: cache_store::Registry = cache_store::Registry::new();
@@ -137,7 +137,7 @@ static STATS: Mutex<Vec<&'static dyn FunctionStats>> = Mutex::new(Vec::new());
 /// (`*.legacy`) in the persistence directory (Streamlit removed its whole cache directory; this
 /// removes only the files it wrote, since `LEGACY_CACHE_DIR` may point anywhere).
 ///
-/// ```
+/// ```standalone_crate
 /// use legacy_cache::cache;
 ///
 /// #[cache]
@@ -233,8 +233,8 @@ macro_rules! hash_value {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::dispatch::{
-        Arg, ArgsHasher, HfOut, ViaLegacy, ViaNothing, ViaResult, ViaSerde, ViaValue,
-        digest_with, user_error, user_hash,
+        Arg, ArgsHasher, HfOut, ViaLegacy, ViaNothing, ViaResult, ViaSerde, ViaValue, digest_with,
+        user_error, user_hash,
     };
     pub use crate::function::{LegacyFn, LegacyOptions, Mode, Plain, Strict};
     pub use crate::hash::LegacyHasher;

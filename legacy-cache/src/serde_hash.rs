@@ -2,7 +2,7 @@
 //! legacy framing into md5.
 //!
 //! Scalars, strings, sequences, tuples, options and maps are framed exactly like the
-//! [`LegacyHash`](crate::LegacyHash) impls (`int`, `float`, `str`, `list`, `tuple`, `NoneType`,
+//! [`LegacyHash`] impls (`int`, `float`, `str`, `list`, `tuple`, `NoneType`,
 //! order-insensitive `dict`), so a `Vec<u32>` field hashes as a `Vec<u32>` argument does. The
 //! rest maps Python's fallback (`__reduce__`, an object's class name and `__dict__`):
 //!
@@ -363,7 +363,9 @@ impl SerializeMap for Map<'_> {
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> R {
         let Some(mut entry) = self.key.take() else {
-            return Err(ser::Error::custom("serialize_value called before serialize_key"));
+            return Err(ser::Error::custom(
+                "serialize_value called before serialize_key",
+            ));
         };
         v.serialize(Ser { h: &mut entry })?;
         let children = entry.finish();
@@ -423,15 +425,15 @@ mod tests {
 
     #[test]
     fn struct_names_and_fields_count() {
-        #[derive(Serialize)]
+        #[derive(serde::Serialize)]
         struct A {
             x: u8,
         }
-        #[derive(Serialize)]
+        #[derive(serde::Serialize)]
         struct B {
             x: u8,
         }
-        #[derive(Serialize)]
+        #[derive(serde::Serialize)]
         struct A2 {
             y: u8,
         }
@@ -442,7 +444,7 @@ mod tests {
 
     #[test]
     fn enum_variants_differ() {
-        #[derive(Serialize)]
+        #[derive(serde::Serialize)]
         enum E {
             A,
             B,

@@ -147,6 +147,42 @@ impl<T> Shared<T> {
         f(Arc::make_mut(&mut *restore.snap))
     }
 
+    /// [`Shared::mutate`] for types that cannot be cloned: mutates in place when no other
+    /// snapshot of the object is alive and returns `Some`, else changes nothing and returns
+    /// `None` (drop or [`refresh`](Shared::refresh) the other handles first).
+    ///
+    /// ```
+    /// use legacy_cache::cache;
+    ///
+    /// struct Conn { queries: u32 } // not Clone
+    ///
+    /// #[cache(allow_output_mutation = true)]
+    /// fn conn() -> Conn { Conn { queries: 0 } }
+    ///
+    /// let mut c = conn();
+    /// assert_eq!(c.try_mutate(|c| { c.queries += 1; c.queries }), Some(1));
+    /// let other = conn();
+    /// assert_eq!(c.try_mutate(|c| c.queries += 1), None); // `other` holds a snapshot
+    /// drop(other);
+    /// assert!(c.try_mutate(|c| c.queries += 1).is_some());
+    /// ```
+    pub fn try_mutate<R>(&mut self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        self.slot.value.clear_poison();
+        let mut guard = self
+            .slot
+            .value
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(current) = guard.take() {
+            self.snap = current;
+        }
+        let restore = Restore {
+            guard,
+            snap: &mut self.snap,
+        };
+        Arc::get_mut(&mut *restore.snap).map(f)
+    }
+
     /// Re-reads the cached object's current value into this handle's snapshot.
     ///
     /// ```
@@ -261,7 +297,11 @@ mod tests {
         let mut a = Shared::from_parts(Arc::clone(&slot), snap);
         let before = Arc::as_ptr(a.snapshot());
         a.mutate(|v| v.push(2));
-        assert_eq!(Arc::as_ptr(a.snapshot()), before, "no other snapshot: in place");
+        assert_eq!(
+            Arc::as_ptr(a.snapshot()),
+            before,
+            "no other snapshot: in place"
+        );
 
         let b = a.clone();
         a.mutate(|v| v.push(3));

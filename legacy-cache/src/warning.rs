@@ -105,7 +105,9 @@ pub fn set_mutation_hook(hook: Option<MutationHook>) -> Option<MutationHook> {
 /// assert_eq!(warnings.len(), 1);
 /// assert_eq!(warnings[0].function, "numbers");
 /// ```
-pub fn capture_mutation_warnings<R>(f: impl FnOnce() -> R) -> (R, Vec<CachedObjectMutationWarning>) {
+pub fn capture_mutation_warnings<R>(
+    f: impl FnOnce() -> R,
+) -> (R, Vec<CachedObjectMutationWarning>) {
     struct Restore(Option<Vec<CachedObjectMutationWarning>>);
     impl Drop for Restore {
         fn drop(&mut self) {

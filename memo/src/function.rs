@@ -273,11 +273,8 @@ impl<T: 'static, S: Storage<T>> MemoFn<T, S> {
     pub fn clear(&self) {
         self.store.clear();
         if let Some((_, dir)) = &self.persist
-            && let Err(e) = disk::remove_matching(
-                dir,
-                &format!("{}-", self.function_key),
-                persist::EXTENSION,
-            )
+            && let Err(e) =
+                disk::remove_matching(dir, &format!("{}-", self.function_key), persist::EXTENSION)
         {
             tracing::warn!(target: "memo", function = self.name, "cannot remove persisted entries: {e}");
         }

@@ -92,13 +92,10 @@ pub fn clear_all() {
 
 #[doc(hidden)]
 pub mod __private {
-    pub use cache_key::__private as key_dispatch;
-    pub use std::result::Result;
-
     /// Everything the key block names.
     pub mod key {
-        pub use cache_key::KeyBuilder;
         pub use cache_key::__private::{Arg, ViaKeyHash, ViaNothing, ViaSerde};
+        pub use cache_key::KeyBuilder;
     }
 
     pub use crate::function::{Codec, MemoFn, MemoOptions};
@@ -111,4 +108,19 @@ pub mod __private {
     ) -> &'static C {
         super::REGISTRY.static_cache(cell, init)
     }
+
+    /// A return type that the chosen storage can keep.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be cached by #[memo]: every caller gets a copy, so the type must be storable as one",
+        label = "the return type of a #[memo] function",
+        note = "default storage: derive `serde::Serialize` and `serde::Deserialize` for it",
+        note = "`storage = \"clone\"`: the type must implement `memo::storage::CloneIsolated` (a clone that shares no mutable state)",
+        note = "for objects that are not data (connections, pools, clients, models), use `#[singleton]`: one shared object, no serialization"
+    )]
+    pub trait Storable<S> {}
+
+    impl<T: 'static, S: crate::storage::Storage<T>> Storable<S> for T {}
+
+    /// Compile-time check with the message above, at the user's return type.
+    pub fn assert_storable<T: Storable<S>, S>() {}
 }

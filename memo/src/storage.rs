@@ -172,7 +172,8 @@ impl<T: CloneIsolated> CloneIsolated for Vec<T> {
 
 impl<T: CloneIsolated> CloneIsolated for Option<T> {
     fn approx_bytes(&self) -> usize {
-        self.as_ref().map_or(std::mem::size_of::<Self>(), T::approx_bytes)
+        self.as_ref()
+            .map_or(std::mem::size_of::<Self>(), T::approx_bytes)
     }
 }
 
@@ -232,7 +233,14 @@ macro_rules! isolated_tuples {
         }
     )*};
 }
-isolated_tuples!((A), (A, B), (A, B, C), (A, B, C, D), (A, B, C, D, E), (A, B, C, D, E, F));
+isolated_tuples!(
+    (A),
+    (A, B),
+    (A, B, C),
+    (A, B, C, D),
+    (A, B, C, D, E),
+    (A, B, C, D, E, F)
+);
 
 #[cfg(feature = "polars")]
 mod polars_isolated {

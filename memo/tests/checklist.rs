@@ -4,6 +4,8 @@
 //!
 //! Each test uses its own functions and counters: tests of one binary run in parallel.
 
+#![allow(clippy::disallowed_names)] // Streamlit's test names: foo, bar
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -210,7 +212,11 @@ fn test_cached_member_function() {
     assert_eq!(a.scaled(10), 20);
     assert_eq!(a.scaled(10), 20);
     assert_eq!(b.scaled(10), 30);
-    assert_eq!(Hashed { id: 2 }.scaled(10), 20, "equal receivers share entries");
+    assert_eq!(
+        Hashed { id: 2 }.scaled(10),
+        20,
+        "equal receivers share entries"
+    );
     assert_eq!(get(&METHOD_HASHED_RUNS), 2);
     assert_eq!(Hashed::scaled_stats().entries, 2);
 
@@ -254,12 +260,25 @@ fn test_cached_member_function_with_hash_func() {
             self.id * 2
         }
     }
-    let a = Handle { id: 4, _scratch: vec![1] };
-    let b = Handle { id: 4, _scratch: vec![2, 3] };
+    let a = Handle {
+        id: 4,
+        _scratch: vec![1],
+    };
+    let b = Handle {
+        id: 4,
+        _scratch: vec![2, 3],
+    };
     assert_eq!(a.twice(), 8);
     assert_eq!(b.twice(), 8);
     assert_eq!(get(&RUNS), 1, "self hashed through the hash function only");
-    assert_eq!(Handle { id: 5, _scratch: vec![] }.twice(), 10);
+    assert_eq!(
+        Handle {
+            id: 5,
+            _scratch: vec![]
+        }
+        .twice(),
+        10
+    );
     assert_eq!(get(&RUNS), 2);
 }
 
@@ -336,7 +355,11 @@ fn result_err_is_not_cached_and_ok_is() {
     #[memo]
     fn read(ok: bool) -> std::io::Result<u8> {
         IO.fetch_add(1, Ordering::SeqCst);
-        if ok { Ok(1) } else { Err(std::io::Error::other("no")) }
+        if ok {
+            Ok(1)
+        } else {
+            Err(std::io::Error::other("no"))
+        }
     }
     assert!(read(false).is_err());
     assert!(read(false).is_err());
@@ -390,9 +413,18 @@ fn hash_funcs_custom_function_is_used_for_its_type() {
         RUNS.fetch_add(1, Ordering::SeqCst);
         format!("{}:{sql}", conn.id)
     }
-    let a = Connection { id: 1, _socket: 0.into() };
-    let a2 = Connection { id: 1, _socket: 9.into() };
-    let b = Connection { id: 2, _socket: 0.into() };
+    let a = Connection {
+        id: 1,
+        _socket: 0.into(),
+    };
+    let a2 = Connection {
+        id: 1,
+        _socket: 9.into(),
+    };
+    let b = Connection {
+        id: 2,
+        _socket: 0.into(),
+    };
     assert_eq!(query(&a, "q"), "1:q");
     assert_eq!(query(&a2, "q"), "1:q", "same id: a hit");
     assert_eq!(get(&RUNS), 1);
@@ -408,7 +440,11 @@ fn hash_funcs_custom_function_is_used_for_its_type() {
         t.0 + by
     }
     assert_eq!(adjust(Celsius(20.1), 0.5), 20.6);
-    assert_eq!(adjust(Celsius(20.3), 0.5), 20.6, "20.3 rounds like 20.1: a hit");
+    assert_eq!(
+        adjust(Celsius(20.3), 0.5),
+        20.6,
+        "20.3 rounds like 20.1: a hit"
+    );
     assert_eq!(get(&T), 1);
     adjust(Celsius(20.1), 0.6);
     assert_eq!(get(&T), 2, "the f64 is hashed exactly, not rounded");
@@ -426,10 +462,25 @@ fn hash_funcs_constant_makes_the_parameter_irrelevant() {
         table.len()
     }
     for id in 0..5 {
-        assert_eq!(rows(&Connection { id, _socket: 0.into() }, "users"), 5);
+        assert_eq!(
+            rows(
+                &Connection {
+                    id,
+                    _socket: 0.into()
+                },
+                "users"
+            ),
+            5
+        );
     }
     assert_eq!(get(&RUNS), 1);
-    rows(&Connection { id: 0, _socket: 0.into() }, "orders");
+    rows(
+        &Connection {
+            id: 0,
+            _socket: 0.into(),
+        },
+        "orders",
+    );
     assert_eq!(get(&RUNS), 2);
 }
 

@@ -223,7 +223,11 @@ fn frame_mut() -> impl Strategy<Value = FrameMut> {
 }
 
 fn apply_frame(df: &mut DataFrame, m: FrameMut) {
-    let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     let pick = |i: usize| names.get(i % names.len().max(1)).cloned();
     let h = df.height();
     // Mutations may legitimately fail on an oddly shaped frame (e.g. a dropped sort column);

@@ -2,6 +2,8 @@
 //! per-thread `MockClock` (so every cached call happens on the test thread), plus Streamlit's
 //! `CommonCacheTTLTest`.
 
+#![allow(clippy::disallowed_names)] // Streamlit's test names: foo, bar
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -151,7 +153,11 @@ fn check_ttl_schedule(
     clock.advance(Duration::from_secs(DAY / 2 + 1));
     foo();
     bar();
-    assert_eq!(runs(), (2, 2), "2 days + 1 s: bar expired, foo written at 1.5 days");
+    assert_eq!(
+        runs(),
+        (2, 2),
+        "2 days + 1 s: bar expired, foo written at 1.5 days"
+    );
     clock.advance(Duration::from_secs(DAY / 2));
     foo();
     bar();

@@ -81,9 +81,9 @@ impl<T: Send + Sync + 'static> SingletonFn<T> {
         _tokens: u128,
         options: SingletonOptions<T>,
     ) -> Self {
-        let on_release = options.on_release.map(|hook| {
-            Box::new(move |v: Arc<T>| hook(&v)) as Box<dyn Fn(Arc<T>) + Send + Sync>
-        });
+        let on_release = options
+            .on_release
+            .map(|hook| Box::new(move |v: Arc<T>| hook(&v)) as Box<dyn Fn(Arc<T>) + Send + Sync>);
         Self {
             module,
             name,

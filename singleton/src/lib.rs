@@ -89,8 +89,8 @@ pub fn clear_all() {
 pub mod __private {
     /// Everything the key block names.
     pub mod key {
-        pub use cache_key::KeyBuilder;
         pub use cache_key::__private::{Arg, ViaKeyHash, ViaNothing, ViaSerde};
+        pub use cache_key::KeyBuilder;
     }
 
     pub use crate::function::{SingletonFn, SingletonOptions};
@@ -110,12 +110,10 @@ pub mod __private {
         note = "wrap the non-thread-safe part in a `std::sync::Mutex` (or use thread-safe types such as atomics)",
         note = "or, if this is data rather than a shared resource, use `#[memo]`, which gives each caller its own copy"
     )]
-    pub trait Shareable {
-        /// `Self`, once proven shareable; the macro names the cache type through it.
-        type Checked: ?Sized;
-    }
+    pub trait Shareable {}
 
-    impl<T: Send + Sync + 'static + ?Sized> Shareable for T {
-        type Checked = T;
-    }
+    impl<T: Send + Sync + 'static + ?Sized> Shareable for T {}
+
+    /// Compile-time check with the message above, at the user's return type.
+    pub fn assert_shareable<T: Shareable + ?Sized>() {}
 }

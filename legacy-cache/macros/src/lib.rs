@@ -123,7 +123,12 @@ fn is_self(t: &Type) -> bool {
 
 /// Code hashing `value` (an expression of type `&X`) into `__h` with the compile-time dispatch,
 /// through `hf` when given. Evaluates to `Result<(), HashError>`.
-fn hash_expr(p: &TokenStream, value: TokenStream, hf: Option<&HashFunc>, span: Span) -> TokenStream {
+fn hash_expr(
+    p: &TokenStream,
+    value: TokenStream,
+    hf: Option<&HashFunc>,
+    span: Span,
+) -> TokenStream {
     match hf {
         None => quote_spanned! {span=>
             (&&&#p::Arg(#value)).__legacy_kind().hash(#value, __h)
@@ -157,9 +162,11 @@ const IMPORTS: fn(&TokenStream) -> TokenStream = |p| {
 /// there).
 fn core_attr(a: &Attribute) -> bool {
     let path = a.path();
-    ["cfg", "cfg_attr", "allow", "warn", "deny", "forbid", "expect"]
-        .iter()
-        .any(|n| path.is_ident(n))
+    [
+        "cfg", "cfg_attr", "allow", "warn", "deny", "forbid", "expect",
+    ]
+    .iter()
+    .any(|n| path.is_ident(n))
 }
 
 fn expand_cache(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
@@ -227,14 +234,15 @@ fn expand_cache(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream
             )
         }
     };
-    let persist = option_tokens(
-        persist.then(|| quote_spanned!(vspan=> #p::Codec::<#value_ty>::bincode())),
-    );
+    let persist =
+        option_tokens(persist.then(|| quote_spanned!(vspan=> #p::Codec::<#value_ty>::bincode())));
     let ttl = option_tokens(ttl);
     let max_entries = option_tokens(max_entries);
     let spinner = option_str(spinner.as_deref());
     let self_type = if f.in_impl {
-        quote!(::core::option::Option::Some(::core::any::type_name::<Self>()))
+        quote!(::core::option::Option::Some(
+            ::core::any::type_name::<Self>()
+        ))
     } else {
         quote!(::core::option::Option::None)
     };
@@ -331,7 +339,11 @@ fn expand_cache(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream
         .filter(|a| !a.path().is_ident("expect"))
         .collect();
     let core_attrs: Vec<_> = f.attrs.iter().filter(|a| core_attr(a)).collect();
-    let cfg_attrs: Vec<_> = f.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
+    let cfg_attrs: Vec<_> = f
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg"))
+        .collect();
     let call_core = |mode: TokenStream, wrap: &TokenStream| {
         let inner = quote!(#wrap(#core_path(#self_arg #p::#mode, #(#call_args),*)));
         match unsafety {
@@ -384,4 +396,131 @@ fn expand_cache(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream
             __cache.#call(__mode, __key, __compute)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(attr: TokenStream, item: TokenStream) -> String {
+        match expand_cache(attr, item) {
+            Ok(_) => panic!("expected a compile error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn unknown_options_list_the_accepted_ones() {
+        let e = error_of(
+            quote!(frobnicate = 3),
+            quote!(
+                fn f() -> u8 {
+                    1
+                }
+            ),
+        );
+        assert!(e.contains("unknown option `frobnicate`"), "{e}");
+        assert!(e.contains("allow_output_mutation"), "{e}");
+    }
+
+    #[test]
+    fn successor_options_get_hints() {
+        let e = error_of(
+            quote!(skip_self),
+            quote!(
+                fn f(&self) -> u8 {
+                    1
+                }
+            ),
+        );
+        assert!(e.contains("#[memo] option"), "{e}");
+    }
+
+    #[test]
+    fn flags_take_bool_literals() {
+        let e = error_of(
+            quote!(allow_output_mutation = MUTABLE),
+            quote!(
+                fn f() -> u8 {
+                    1
+                }
+            ),
+        );
+        assert!(e.contains("takes `true` or `false`"), "{e}");
+        let e = error_of(
+            quote!(sampling = "no"),
+            quote!(
+                fn f() -> u8 {
+                    1
+                }
+            ),
+        );
+        assert!(e.contains("`sampling` takes"), "{e}");
+    }
+
+    #[test]
+    fn duplicated_and_bad_values_are_rejected() {
+        let e = error_of(
+            quote!(ttl = 1, ttl = 2),
+            quote!(
+                fn f() -> u8 {
+                    1
+                }
+            ),
+        );
+        assert!(e.contains("given twice"), "{e}");
+        let e = error_of(
+            quote!(max_entries = 0),
+            quote!(
+                fn f() -> u8 {
+                    1
+                }
+            ),
+        );
+        assert!(e.contains("max_entries = 0"), "{e}");
+        let e = error_of(
+            quote!(),
+            quote!(
+                struct NotAFunction;
+            ),
+        );
+        assert!(e.contains("goes on a function"), "{e}");
+    }
+
+    #[test]
+    fn the_function_key_ignores_the_attribute() {
+        let item = quote!(
+            fn f(x: u8) -> u8 {
+                x
+            }
+        );
+        let a = expand_cache(quote!(ttl = 1), item.clone())
+            .unwrap()
+            .to_string();
+        let b = expand_cache(quote!(ttl = 2), item).unwrap().to_string();
+        let key = |s: &str| {
+            let at = s.find("module_path").unwrap();
+            s[at..at + 120].to_string()
+        };
+        assert_eq!(key(&a), key(&b));
+    }
+
+    #[test]
+    fn allow_output_mutation_generates_no_output_hasher() {
+        let out = expand_cache(
+            quote!(allow_output_mutation = true),
+            quote!(
+                fn f() -> u8 {
+                    1
+                }
+            ),
+        )
+        .unwrap()
+        .to_string();
+        assert!(
+            out.contains("hash_output : :: core :: option :: Option :: None"),
+            "{out}"
+        );
+        assert!(out.contains("fn try_f"), "{out}");
+    }
 }

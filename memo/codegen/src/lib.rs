@@ -14,7 +14,8 @@
 //!     let __compute = move || -> T { /* original body */ };
 //!     runtime::call(__cache, __key, __compute)
 //! }
-//! mod f { pub fn clear(); pub fn clear_entry(a: A, _b: B) -> bool; pub fn stats() -> Stats; }
+//! struct f {}  // type namespace only: sees the items of its scope, as a `mod` would not
+//! impl f { pub fn clear(); pub fn clear_entry(a: A, _b: B) -> bool; pub fn stats() -> Stats; }
 //! ```
 //!
 //! In an `impl` block the static sits behind a hidden associated function and the companions are
@@ -324,24 +325,28 @@ pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
             "Companions of the `#[{attr_name}]` function [`{name}`](fn@{name}): `clear`, \
              `clear_entry` and `stats`."
         );
+        // A braced struct lives only in the type namespace, so it can share the function's name
+        // (`f::clear()` next to `f(..)`), and unlike a `mod` it sees the items of the scope it is
+        // declared in: a cached function inside a function body may use types declared there.
         quote! {
             #function
             #[doc = #mod_doc]
-            #[allow(non_snake_case, unused_imports, clippy::module_inception)]
-            #vis mod #name {
-                use super::*;
+            #[allow(non_camel_case_types, dead_code)]
+            #vis struct #name {}
+            #[allow(dead_code)]
+            impl #name {
                 #[doc(hidden)]
                 pub fn __cache() -> &'static #cache_ty { #cell }
                 #[doc = #clear_doc]
-                pub fn clear() { __cache().clear() }
+                pub fn clear() { Self::__cache().clear() }
                 #[doc = #entry_doc]
                 #[allow(unused_variables, unused_mut)]
                 pub fn clear_entry #generics (#inputs) -> bool #where_clause {
                     let __key = #key;
-                    __cache().clear_entry(__key)
+                    Self::__cache().clear_entry(__key)
                 }
                 #[doc = #stats_doc]
-                pub fn stats() -> #stats_ty { __cache().stats() }
+                pub fn stats() -> #stats_ty { Self::__cache().stats() }
             }
         }
     }

@@ -227,9 +227,13 @@ impl Options {
             }
             // Any other expression is evaluated once, when the cache is created.
             other => {
-                return Ok(Some(
-                    quote::quote_spanned! {other.span()=> ::std::time::Duration::from(#other) },
-                ));
+                // `Duration::from` accepts anything convertible; when the expression already is
+                // a `Duration`, the user must not get clippy's `useless_conversion` for it.
+                return Ok(Some(quote::quote_spanned! {other.span()=> {
+                    #[allow(clippy::useless_conversion)]
+                    let __ttl = ::std::time::Duration::from(#other);
+                    __ttl
+                }}));
             }
         };
         let (s, n) = (fixed.as_secs(), fixed.subsec_nanos());

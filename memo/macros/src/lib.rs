@@ -111,8 +111,15 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
     let key = key_block(&f, &krate, &hash_funcs, skip_self)?;
     let value_ty = f.returns.value_type().clone();
     let span = value_ty.span();
+    // Every token of the cache type carries the return type's span, so a return type that
+    // cannot be stored (not `Serialize`, not `CloneIsolated`) is reported at the user's `-> T`
+    // rather than at the attribute.
+    let storage = syn::Ident::new(&storage.to_string(), span);
     let cache_ty =
-        quote_spanned!(span=> #krate::__private::MemoFn<#value_ty, #krate::__private::#storage>);
+        quote_spanned!(span=> ::memo::__private::MemoFn<#value_ty, ::memo::__private::#storage>);
+    let check = quote_spanned!(span=>
+        ::memo::__private::assert_storable::<#value_ty, ::memo::__private::#storage>();
+    );
     let name = f.name().to_string();
     let persist = option_tokens(
         persist.then(|| quote_spanned!(span=> #krate::__private::Codec::<#value_ty>::bincode())),
@@ -131,8 +138,8 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
         )
     };
     let call = match &f.returns {
-        Returns::Plain(_) => quote!(__cache.call(__key, __compute)),
-        Returns::Result { .. } => quote!(__cache.call_fallible(__key, __compute)),
+        Returns::Plain(_) => quote!({ #check __cache.call(__key, __compute) }),
+        Returns::Result { .. } => quote!({ #check __cache.call_fallible(__key, __compute) }),
     };
     let full = f.returns.full_type().clone();
     Ok(expand(

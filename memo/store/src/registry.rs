@@ -88,6 +88,9 @@ impl Registry {
     }
 
     fn snapshot(&self) -> Vec<&'static dyn Clear> {
-        self.caches.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.caches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }

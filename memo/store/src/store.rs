@@ -518,5 +518,4 @@ impl<V: Clone> Store<V> {
             .get(&key)
             .is_some_and(|e| !self.expired(e, clock::now()))
     }
-
 }

@@ -23,7 +23,9 @@ fn bounded<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 's
             handle.join().expect("the bounded thread finished");
             v
         }
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("did not finish within {limit:?}: deadlock?"),
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("did not finish within {limit:?}: deadlock?")
+        }
         Err(mpsc::RecvTimeoutError::Disconnected) => {
             // The closure panicked: re-raise its panic here.
             match handle.join() {
@@ -95,7 +97,9 @@ fn many_threads_few_keys_compute_each_key_exactly_once() {
 fn panicking_computation_caches_nothing_and_propagates() {
     let store: Store<u32> = Store::new(StoreConfig::default());
     let r = catch_unwind(AssertUnwindSafe(|| {
-        store.get_or_compute(1, None, || -> Result<Computed<u32, u32>, ()> { panic!("boom") })
+        store.get_or_compute(1, None, || -> Result<Computed<u32, u32>, ()> {
+            panic!("boom")
+        })
     }));
     let err = r.expect_err("the panic reaches the caller");
     assert_eq!(panic_message(&*err), "boom");
@@ -151,7 +155,10 @@ fn waiters_of_a_panicking_computation_do_not_hang_and_one_recomputes() {
             })
             .collect();
         let first = first.join();
-        assert!(first.is_err(), "the panic propagates to the computing thread");
+        assert!(
+            first.is_err(),
+            "the panic propagates to the computing thread"
+        );
         let mut computed = 0;
         for w in waiters {
             match w.join().expect("waiters do not panic") {

@@ -61,7 +61,10 @@ fn round_trip() {
     let (h, p) = read_entry(&path, F, V).unwrap().expect("the file exists");
     assert_eq!(h, header);
     assert_eq!(p, payload);
-    assert_eq!(fs::metadata(&path).unwrap().len() as usize, HEADER_LEN + payload.len());
+    assert_eq!(
+        fs::metadata(&path).unwrap().len() as usize,
+        HEADER_LEN + payload.len()
+    );
     // An empty payload round-trips too.
     write_entry(&path, &header, b"").unwrap();
     assert_eq!(read_entry(&path, F, V).unwrap().unwrap().1, b"");
@@ -78,7 +81,10 @@ fn overwrite_replaces_the_file() {
 #[test]
 fn missing_file_is_none() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(matches!(read_entry(&dir.path().join("nope.memo"), F, V), Ok(None)));
+    assert!(matches!(
+        read_entry(&dir.path().join("nope.memo"), F, V),
+        Ok(None)
+    ));
 }
 
 #[test]
@@ -180,7 +186,12 @@ fn atomic_write_leaves_no_temp_files() {
     let dir = tempfile::tempdir().unwrap();
     let header = EntryHeader::now(F, V);
     for i in 0..20u8 {
-        write_entry(&dir.path().join(format!("e{}.memo", i % 3)), &header, &[i; 100]).unwrap();
+        write_entry(
+            &dir.path().join(format!("e{}.memo", i % 3)),
+            &header,
+            &[i; 100],
+        )
+        .unwrap();
     }
     let mut names: Vec<String> = fs::read_dir(dir.path())
         .unwrap()
@@ -232,7 +243,13 @@ fn concurrent_writers_and_readers_never_see_half_a_file() {
 #[test]
 fn remove_matching_removes_exactly_the_matching_files() {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["aa-1.memo", "aa-2.memo", "ab-1.memo", "aa-3.pickle", ".aa-4.memo.1.0.tmp"] {
+    for name in [
+        "aa-1.memo",
+        "aa-2.memo",
+        "ab-1.memo",
+        "aa-3.pickle",
+        ".aa-4.memo.1.0.tmp",
+    ] {
         fs::write(dir.path().join(name), b"x").unwrap();
     }
     assert_eq!(remove_matching(dir.path(), "aa-", ".memo").unwrap(), 2);
@@ -242,5 +259,8 @@ fn remove_matching_removes_exactly_the_matching_files() {
         .collect();
     left.sort();
     assert_eq!(left, [".aa-4.memo.1.0.tmp", "aa-3.pickle", "ab-1.memo"]);
-    assert_eq!(remove_matching(&dir.path().join("missing"), "", ".memo").unwrap(), 0);
+    assert_eq!(
+        remove_matching(&dir.path().join("missing"), "", ".memo").unwrap(),
+        0
+    );
 }

@@ -264,7 +264,9 @@ fn run(ttl: Option<u64>, max: Option<usize>, ops: Vec<Op>) -> Result<(), TestCas
             }
             Op::Contains(k) => {
                 let k = k as u128;
-                let expected = model.pos(k).is_some_and(|i| !model.expired(model.entries[i].2));
+                let expected = model
+                    .pos(k)
+                    .is_some_and(|i| !model.expired(model.entries[i].2));
                 prop_assert_eq!(store.contains(k), expected);
             }
             Op::Clear => {
@@ -294,7 +296,13 @@ fn run(ttl: Option<u64>, max: Option<usize>, ops: Vec<Op>) -> Result<(), TestCas
             step,
             op
         );
-        prop_assert_eq!(store.stats(), model.stats(), "step {}: stats after {:?}", step, op);
+        prop_assert_eq!(
+            store.stats(),
+            model.stats(),
+            "step {}: stats after {:?}",
+            step,
+            op
+        );
     }
 
     // Everything still stored departs on clear: over the whole run, every stored value was
@@ -304,7 +312,11 @@ fn run(ttl: Option<u64>, max: Option<usize>, ops: Vec<Op>) -> Result<(), TestCas
     all_released.sort_unstable();
     let before_dedup = all_released.len();
     all_released.dedup();
-    prop_assert_eq!(before_dedup, all_released.len(), "a value was released twice");
+    prop_assert_eq!(
+        before_dedup,
+        all_released.len(),
+        "a value was released twice"
+    );
     everything_stored.sort_unstable();
     prop_assert_eq!(all_released, everything_stored);
     MockClock::uninstall();

@@ -79,11 +79,7 @@ fn expand_singleton(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
         Returns::Plain(_) => arc_ty,
         Returns::Result { full, .. } => replace_ok_type(full, arc_ty),
     };
-    // `<T as Shareable>::Checked` is `T` when `T: Send + Sync + 'static`; otherwise it is the
-    // one error (with the message of `Shareable`), and rustc silences the follow-up errors.
-    let cache_ty = quote_spanned!(span=>
-        #krate::__private::SingletonFn<<#value_ty as #krate::__private::Shareable>::Checked>
-    );
+    let cache_ty = quote_spanned!(span=> #krate::__private::SingletonFn<#value_ty>);
     let name = f.name().to_string();
     let validate =
         option_tokens(validate.map(|p| quote_spanned!(p.span()=> #p as fn(&#value_ty) -> bool)));
@@ -103,9 +99,12 @@ fn expand_singleton(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
             },
         )
     };
+    // The type errors of the cache static are rustc's; this check adds ours, at `-> T`, saying
+    // why a singleton must be thread-safe and what to do instead.
+    let check = quote_spanned!(span=> #krate::__private::assert_shareable::<#value_ty>(););
     let call = match &f.returns {
-        Returns::Plain(_) => quote!(__cache.call(__key, __compute)),
-        Returns::Result { .. } => quote!(__cache.call_fallible(__key, __compute)),
+        Returns::Plain(_) => quote!({ #check __cache.call(__key, __compute) }),
+        Returns::Result { .. } => quote!({ #check __cache.call_fallible(__key, __compute) }),
     };
     Ok(expand(
         &f,

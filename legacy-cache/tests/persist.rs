@@ -1,0 +1,316 @@
+//! `persist = true` (§1.6) in its own test binary: the persistence directory and
+//! `clear_cache` are process-wide, so these tests take a lock and share one temporary directory.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use cache_store::clock::MockClock;
+use legacy_cache::{Shared, cache};
+
+static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+fn calls() -> usize {
+    CALLS.load(Ordering::SeqCst)
+}
+
+/// Serializes the tests and points persistence at a fresh temporary directory.
+fn setup() -> (MutexGuard<'static, ()>, PathBuf) {
+    static LOCK: Mutex<()> = Mutex::new(());
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = DIR
+        .get_or_init(|| tempfile::tempdir().unwrap())
+        .path()
+        .to_path_buf();
+    legacy_cache::persist::set_cache_dir(Some(dir.clone()));
+    legacy_cache::clear_cache();
+    (guard, dir)
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+mod first_process {
+    use super::*;
+    #[cache(persist = true)]
+    pub fn load(x: i64) -> Vec<String> {
+        CALLS.fetch_add(1, Ordering::SeqCst);
+        vec![format!("value {x}")]
+    }
+}
+
+#[test]
+fn persist_round_trip_and_file_naming() {
+    let (_g, dir) = setup();
+    let before = calls();
+    assert_eq!(*first_process::load(1), vec!["value 1".to_string()]);
+    assert_eq!(calls(), before + 1);
+    let names = files(&dir);
+    assert_eq!(names.len(), 1, "{names:?}");
+    // Streamlit's value key of f(1): md5(to_bytes((1,))).
+    assert!(
+        names[0].starts_with("159809b4f2619ab5a677eaf06329a998-"),
+        "{names:?}"
+    );
+    assert!(names[0].ends_with(".legacy"));
+    let (value_key, function_key) = names[0]
+        .trim_end_matches(".legacy")
+        .split_once('-')
+        .unwrap();
+    assert_eq!((value_key.len(), function_key.len()), (32, 32));
+    assert_eq!(*first_process::load(1), vec!["value 1".to_string()]);
+    assert_eq!(calls(), before + 1, "a memory hit");
+}
+
+mod restart {
+    pub mod a {
+        use crate::*;
+        pub fn call(x: i64) -> Shared<Vec<String>> {
+            #[cache(persist = true)]
+            fn restartable(x: i64) -> Vec<String> {
+                CALLS.fetch_add(1, Ordering::SeqCst);
+                vec![format!("value {x}")]
+            }
+            restartable(x)
+        }
+    }
+}
+
+mod restart_again {
+    pub mod a {
+        use crate::*;
+        pub fn call(x: i64) -> Shared<Vec<String>> {
+            #[cache(persist = true)]
+            fn restartable(x: i64) -> Vec<String> {
+                CALLS.fetch_add(1, Ordering::SeqCst);
+                vec![format!("value {x}")]
+            }
+            restartable(x)
+        }
+    }
+}
+
+#[test]
+fn a_restarted_process_reads_the_persisted_value() {
+    let (_g, _dir) = setup();
+    // Two copies of one item in the same module have the same function key (module path,
+    // name, item tokens), so the second sees what the first persisted, as a restarted process
+    // would. The attribute is not part of the key: the copies may differ in their options.
+    fn first(x: i64) -> Shared<Vec<String>> {
+        #[cache(persist = true)]
+        fn twin(x: i64) -> Vec<String> {
+            CALLS.fetch_add(1, Ordering::SeqCst);
+            vec![format!("value {x}")]
+        }
+        twin(x)
+    }
+    fn second(x: i64) -> Shared<Vec<String>> {
+        #[cache(persist = true, ttl = 60)]
+        fn twin(x: i64) -> Vec<String> {
+            CALLS.fetch_add(1, Ordering::SeqCst);
+            vec![format!("value {x}")]
+        }
+        twin(x)
+    }
+    let before = calls();
+    assert_eq!(*first(7), vec!["value 7".to_string()]);
+    assert_eq!(
+        *second(7),
+        vec!["value 7".to_string()],
+        "read back from disk"
+    );
+    assert_eq!(calls(), before + 1, "computed once across the 'restart'");
+    // Different modules give different function keys: no sharing.
+    restart::a::call(8);
+    restart_again::a::call(8);
+    assert_eq!(calls(), before + 3);
+}
+
+#[test]
+fn persisted_values_never_expire() {
+    let (_g, dir) = setup();
+    #[cache(persist = true, ttl = 1)]
+    fn short_lived(x: u8) -> Vec<u8> {
+        CALLS.fetch_add(1, Ordering::SeqCst);
+        vec![x]
+    }
+    let clock = MockClock::install();
+    let before = calls();
+    short_lived(1);
+    clock.advance(Duration::from_secs(3600));
+    let (v, log) = common::logged(|| short_lived(1));
+    MockClock::uninstall();
+    assert_eq!(*v, vec![1]);
+    assert_eq!(
+        calls(),
+        before + 1,
+        "the memory entry expired; the disk copy did not"
+    );
+    assert!(!log.contains("Running"), "no computation: {log}");
+    assert_eq!(files(&dir).len(), 1);
+}
+
+fn corrupt_and_reload(damage: impl Fn(&Path)) -> (usize, String) {
+    fn first(x: i64) -> Shared<Vec<String>> {
+        #[cache(persist = true)]
+        fn fragile(x: i64) -> Vec<String> {
+            CALLS.fetch_add(1, Ordering::SeqCst);
+            vec![format!("value {x}")]
+        }
+        fragile(x)
+    }
+    fn second(x: i64) -> Shared<Vec<String>> {
+        #[cache(persist = true)]
+        fn fragile(x: i64) -> Vec<String> {
+            CALLS.fetch_add(1, Ordering::SeqCst);
+            vec![format!("value {x}")]
+        }
+        fragile(x)
+    }
+    fn third(x: i64) -> Shared<Vec<String>> {
+        #[cache(persist = true)]
+        fn fragile(x: i64) -> Vec<String> {
+            CALLS.fetch_add(1, Ordering::SeqCst);
+            vec![format!("value {x}")]
+        }
+        fragile(x)
+    }
+    let dir = legacy_cache::persist::cache_dir();
+    let before = calls();
+    first(3);
+    let path = dir.join(&files(&dir)[0]);
+    damage(&path);
+    let (v, log) = common::logged(|| second(3));
+    assert_eq!(*v, vec!["value 3".to_string()], "recomputed, no panic");
+    // The bad file was replaced by a good one.
+    let before_third = calls();
+    assert_eq!(*third(3), vec!["value 3".to_string()]);
+    assert_eq!(calls(), before_third, "the rewritten file is valid");
+    (calls() - before, log)
+}
+
+#[test]
+fn a_corrupted_file_is_a_miss_with_a_warning() {
+    let (_g, _dir) = setup();
+    let (computed, log) = corrupt_and_reload(|p| {
+        let mut bytes = std::fs::read(p).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        std::fs::write(p, bytes).unwrap();
+    });
+    assert_eq!(computed, 2);
+    assert!(log.contains("WARN") && log.contains("checksum"), "{log}");
+}
+
+#[test]
+fn a_truncated_file_is_a_miss_with_a_warning() {
+    let (_g, _dir) = setup();
+    let (computed, log) = corrupt_and_reload(|p| {
+        let bytes = std::fs::read(p).unwrap();
+        std::fs::write(p, &bytes[..bytes.len() / 2]).unwrap();
+    });
+    assert_eq!(computed, 2);
+    assert!(
+        log.contains("WARN") && log.contains("ignoring persisted entry"),
+        "{log}"
+    );
+}
+
+#[test]
+fn an_undecodable_payload_is_a_miss_with_a_warning() {
+    let (_g, _dir) = setup();
+    let (computed, log) = corrupt_and_reload(|p| {
+        // A well-formed entry file (right keys, right checksum) whose payload is not a Vec<String>.
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let (value, function) = name.trim_end_matches(".legacy").split_once('-').unwrap();
+        let value = u128::from_str_radix(value, 16).unwrap();
+        let function = u128::from_str_radix(function, 16).unwrap();
+        let header = cache_store::disk::EntryHeader::now(function, value);
+        cache_store::disk::write_entry(p, &header, &[0xff, 0xff, 0xff]).unwrap();
+    });
+    assert_eq!(computed, 2);
+    assert!(log.contains("does not decode"), "{log}");
+}
+
+#[test]
+fn clear_cache_empties_memory_and_the_directory() {
+    let (_g, dir) = setup();
+    #[cache(persist = true)]
+    fn cleared(x: u8) -> u8 {
+        CALLS.fetch_add(1, Ordering::SeqCst);
+        x
+    }
+    #[cache]
+    fn in_memory(x: u8) -> u8 {
+        CALLS.fetch_add(1, Ordering::SeqCst);
+        x
+    }
+    let before = calls();
+    cleared(1);
+    cleared(2);
+    in_memory(1);
+    in_memory(1);
+    assert_eq!(files(&dir).len(), 2);
+    std::fs::write(dir.join("unrelated.txt"), b"keep me").unwrap();
+    legacy_cache::clear_cache();
+    assert_eq!(
+        files(&dir),
+        vec!["unrelated.txt".to_string()],
+        "only our files go"
+    );
+    cleared(1);
+    in_memory(1);
+    assert_eq!(
+        calls(),
+        before + 5,
+        "test_clear_cache: every function recomputes"
+    );
+    std::fs::remove_file(dir.join("unrelated.txt")).unwrap();
+}
+
+#[test]
+fn no_argument_functions_use_the_empty_md5_value_key() {
+    let (_g, dir) = setup();
+    #[cache(persist = true)]
+    fn constant() -> String {
+        "c".into()
+    }
+    constant();
+    let names = files(&dir);
+    assert!(
+        names[0].starts_with("d41d8cd98f00b204e9800998ecf8427e-"),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn a_failed_write_keeps_the_value_in_memory() {
+    let (_g, dir) = setup();
+    #[cache(persist = true)]
+    fn unwritable(x: u8) -> u8 {
+        CALLS.fetch_add(1, Ordering::SeqCst);
+        x
+    }
+    // Point persistence at a path below a regular file: creating the directory fails.
+    let blocker = dir.join("blocker");
+    std::fs::write(&blocker, b"").unwrap();
+    legacy_cache::persist::set_cache_dir(Some(blocker.join("sub")));
+    let before = calls();
+    let (v, log) = common::logged(|| unwritable(9));
+    let again = unwritable(9);
+    legacy_cache::persist::set_cache_dir(Some(dir.clone()));
+    std::fs::remove_file(&blocker).unwrap();
+    assert_eq!((*v, *again), (9, 9));
+    assert_eq!(calls(), before + 1, "kept in memory");
+    assert!(log.contains("cannot write the persisted entry"), "{log}");
+}

@@ -1,0 +1,143 @@
+//! The main job's pipeline end to end on tiny inputs: every requested variant and workload is
+//! measured, and `report.md`, `report.csv`, the SVG plots and the README block are written with
+//! the header fields. This tests the pipeline, not the numbers.
+
+use std::sync::Mutex;
+
+use cache_harness::suite::Config;
+use cache_harness::variants::{Variant, Workload};
+
+/// The caches are process-wide statics: a run clearing them while another measures hits would
+/// turn hits into misses, so the tests take turns.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+#[test]
+fn main_job_writes_every_variant_and_the_header() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let readme = dir.path().join("README.md");
+    std::fs::write(
+        &readme,
+        "# Title\n\nBefore.\n\n<!-- results:start -->\nstale figures\n<!-- results:end -->\n\nAfter.\n",
+    )
+    .unwrap();
+    let mut config = Config::tiny(dir.path().join("out"));
+    // One frame height at the legacy sampling threshold, so the blind-spot demonstrations have a
+    // row outside the sample.
+    config.frame_rows = vec![1_000, legacy_cache::frames::ROWS_LARGE];
+    config.arg_rows = vec![legacy_cache::frames::ROWS_LARGE];
+    config.readme = Some(readme.clone());
+    config.allocator = "system (test)".into();
+
+    let (results, written) = cache_harness::run(&config).expect("the main job runs");
+
+    // Every (workload, variant) the workload supports was measured, and every hit was a hit.
+    for (workload, size) in config.tasks() {
+        for v in Variant::ALL.into_iter().filter(|&v| workload.supports(v)) {
+            let row = results
+                .row(workload, size, v)
+                .unwrap_or_else(|| panic!("{} missing for {}", v.id(), workload.id()));
+            assert!(
+                row.all_hits,
+                "{} on {}: timed calls were not all hits",
+                v.id(),
+                workload.id()
+            );
+            assert!(row.hit.median > 0.0);
+            assert_eq!(
+                row.miss.is_some(),
+                v.role() != cache_harness::variants::Role::Floor
+            );
+        }
+    }
+
+    // The sampled legacy check misses a change outside its sample; the full check does not.
+    let big = results
+        .blind_spots
+        .iter()
+        .find(|b| b.rows == legacy_cache::frames::ROWS_LARGE)
+        .expect("demonstrated at the threshold");
+    assert_eq!(big.sampled_outside, Some(false));
+    assert_eq!(big.full_outside, Some(true));
+    let arg = &results.arg_blind_spots[0];
+    assert!(!arg.legacy_sampled && arg.legacy_full && arg.memo);
+
+    let md = std::fs::read_to_string(&written.markdown).unwrap();
+    let csv = std::fs::read_to_string(&written.csv).unwrap();
+    for field in [
+        "**Date:**",
+        "**Machine:**",
+        "logical cores",
+        "**Allocator:** system (test)",
+        "rustc ",
+        "polars 0.55",
+        "cached 4.1",
+        "id: i64, value: f64, flag: bool, label: String",
+        "strings of 12 and 24 bytes",
+        "## Targets",
+        "## Mechanisms",
+        "## Scaling",
+        "slope",
+    ] {
+        assert!(md.contains(field), "report.md lacks {field:?}");
+    }
+    for v in Variant::ALL {
+        assert!(
+            md.contains(&format!("| {} |", v.id())),
+            "report.md lacks {}",
+            v.id()
+        );
+        assert!(
+            csv.contains(&format!(",{},", v.id())),
+            "report.csv lacks {}",
+            v.id()
+        );
+    }
+    for w in [
+        Workload::Frame { str_len: 12 },
+        Workload::Frame { str_len: 24 },
+        Workload::Records,
+        Workload::Scalar,
+        Workload::ScalarNoArgs,
+        Workload::FrameArg { hashed: true },
+        Workload::FrameArg { hashed: false },
+    ] {
+        assert!(
+            csv.contains(&format!("\n{},", w.id())),
+            "report.csv lacks {}",
+            w.id()
+        );
+    }
+    assert_eq!(csv.lines().count(), results.rows.len() + 1);
+
+    // One plot per workload measured at two sizes: both W1 string lengths.
+    assert_eq!(written.plots.len(), 2);
+    for p in &written.plots {
+        let svg = std::fs::read_to_string(p).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert!(svg.contains("memo-serialized") && svg.contains("polyline"));
+    }
+
+    let text = std::fs::read_to_string(&readme).unwrap();
+    assert!(text.starts_with("# Title\n\nBefore.\n\n<!-- results:start -->\n"));
+    assert!(text.ends_with("<!-- results:end -->\n\nAfter.\n"));
+    assert!(!text.contains("stale figures"));
+    assert!(text.contains("**Date:**") && text.contains("| memo-cow |"));
+}
+
+#[test]
+fn a_readme_without_markers_is_an_error_and_left_alone() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let readme = dir.path().join("README.md");
+    std::fs::write(&readme, "no markers here\n").unwrap();
+    let mut config = Config::tiny(dir.path().join("out"));
+    config.groups = vec![cache_harness::suite::Group::W3];
+    config.readme = Some(readme.clone());
+    let err = cache_harness::run(&config).expect_err("no block to replace");
+    assert!(err.to_string().contains("results:start"));
+    assert_eq!(
+        std::fs::read_to_string(&readme).unwrap(),
+        "no markers here\n"
+    );
+}
