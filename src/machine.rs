@@ -27,6 +27,19 @@ pub struct Environment {
     pub polars_threads: Option<String>,
     /// `release` or `debug` (debug numbers are meaningless, and the report says so).
     pub profile: &'static str,
+    /// 1-minute load average when the run started (other processes on a 2-core machine, such
+    /// as a concurrent build, show up in the timings).
+    pub load_at_start: Option<f64>,
+}
+
+/// The 1-minute load average, where `/proc/loadavg` exists.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 impl Environment {
@@ -54,6 +67,7 @@ impl Environment {
             } else {
                 "release"
             },
+            load_at_start: load_average(),
         }
     }
 

@@ -242,9 +242,17 @@ impl<T: Send + Sync + 'static> LegacyFn<T> {
         if let Some(slot) = self.store.get(key.as_u128()) {
             match slot.current() {
                 Some(snap) => return self.hit::<M, E>(Shared::from_parts(slot, snap)),
-                // Unreachable in practice: `Shared::mutate` always refills the slot.
                 None => {
-                    self.store.remove(key.as_u128());
+                    // Called from inside `Shared::mutate` of this very entry, on this thread:
+                    // its value is out for mutation, and waiting for it would wait for ourselves.
+                    tracing::warn!(
+                        target: "legacy_cache",
+                        function = self.name,
+                        "`{}()` was called from inside `Shared::mutate` of its own cached result; \
+                         answering without the cache",
+                        self.name
+                    );
+                    return M::done(compute().map(Shared::detached));
                 }
             }
         }

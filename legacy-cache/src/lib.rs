@@ -91,7 +91,9 @@
 //! both run the function (and each gets the object it computed; the later one stays cached), as
 //! in the original. The store's lock is held only for map operations and never while user code
 //! runs, so cached functions may call each other. Everything is safe Rust: concurrent readers
-//! and writers of a cached object never race (see [`Shared`]).
+//! and writers of a cached object never race (see [`Shared`]). The one lock user code runs
+//! under is a cached object's write lock during [`Shared::mutate`]; a call of the same function
+//! from inside that closure answers without the cache (with a warning) rather than deadlock.
 //!
 //! # Clearing
 //!
@@ -248,22 +250,12 @@ pub mod __private {
         cell: &'static std::sync::OnceLock<LegacyFn<T>>,
         init: impl FnOnce() -> LegacyFn<T>,
     ) -> &'static LegacyFn<T> {
-        if let Some(c) = cell.get() {
-            return c;
-        }
-        let mut created = false;
-        let c = cell.get_or_init(|| {
-            created = true;
-            init()
-        });
-        if created {
-            super::REGISTRY.register(c);
+        super::REGISTRY.static_cache_with(cell, init, |c| {
             super::STATS
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push(c);
-        }
-        c
+                .push(c)
+        })
     }
 
     /// `Result<X, Infallible>` → `X`.

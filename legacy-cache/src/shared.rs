@@ -2,14 +2,28 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockWriteGuard};
 
 use crate::hash::Digest;
+
+/// A small number per thread, to recognise re-entrance (`ThreadId::as_u64` is unstable).
+fn thread_tag() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    thread_local! {
+        static TAG: u64 = NEXT.fetch_add(1, Ordering::Relaxed);
+    }
+    TAG.with(|t| *t)
+}
 
 /// One cached object: its current value and the hash it had when it was stored.
 pub(crate) struct Slot<T> {
     /// `None` only while [`Shared::mutate`] holds the write lock (see there).
     value: RwLock<Option<Arc<T>>>,
+    /// The thread running a `mutate` of this object (0: none). The user's closure runs under
+    /// the write lock, so a read from that same thread (the closure calling the cached function
+    /// again) must not wait for the lock: it would wait for itself.
+    mutator: AtomicU64,
     /// Output hash at insertion; `None` with `allow_output_mutation`. Never updated, so a
     /// mutation warns on every later hit, as in Streamlit.
     pub(crate) hash: Option<Digest>,
@@ -20,13 +34,18 @@ impl<T> Slot<T> {
         let value = Arc::new(value);
         let slot = Arc::new(Slot {
             value: RwLock::new(Some(Arc::clone(&value))),
+            mutator: AtomicU64::new(0),
             hash,
         });
         (slot, value)
     }
 
-    /// The current value (an `Arc` clone under a read lock held only for that clone).
+    /// The current value (an `Arc` clone under a read lock held only for that clone); `None`
+    /// when called from inside a `mutate` of this very object on this thread.
     pub(crate) fn current(&self) -> Option<Arc<T>> {
+        if self.mutator.load(Ordering::Acquire) == thread_tag() {
+            return None;
+        }
         self.value
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -56,7 +75,10 @@ impl<T> Slot<T> {
 ///
 /// `mutate` is copy-on-write: under the object's write lock it mutates the value in place when
 /// no other snapshot of it is alive, and otherwise clones it first (so a reader's snapshot never
-/// changes under its feet). Hits clone an `Arc`, never the value.
+/// changes under its feet). Hits clone an `Arc`, never the value. The closure runs under the
+/// object's write lock, so hits of it on other threads wait until it returns (keep it short); a
+/// call of the cached function from inside the closure answers without the cache instead of
+/// waiting for itself.
 ///
 /// ```
 /// use legacy_cache::{cache, Shared};
@@ -81,12 +103,14 @@ pub struct Shared<T> {
 /// in the user's closure, so the slot is never left empty.
 struct Restore<'a, T> {
     guard: RwLockWriteGuard<'a, Option<Arc<T>>>,
+    mutator: &'a AtomicU64,
     snap: &'a mut Arc<T>,
 }
 
 impl<T> Drop for Restore<'_, T> {
     fn drop(&mut self) {
         *self.guard = Some(Arc::clone(self.snap));
+        self.mutator.store(0, Ordering::Release);
     }
 }
 
@@ -124,32 +148,52 @@ impl<T> Shared<T> {
     /// assert_eq!(old, 0);
     /// assert_eq!(*counter(), 1);
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// When `f` mutates the same cached object again (through another handle) on the same
+    /// thread: that would be two `&mut` to one value, the error `RefCell` reports as "already
+    /// borrowed". Calling the cached function from `f` is fine (it answers without the cache;
+    /// see the crate docs).
     pub fn mutate<R>(&mut self, f: impl FnOnce(&mut T) -> R) -> R
     where
         T: Clone,
     {
-        // A panic in an earlier `mutate` left the value consistent (Restore put it back).
-        self.slot.value.clear_poison();
-        let mut guard = self
-            .slot
-            .value
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        // Take the newest value out of the slot and drop our older snapshot, so that when no one
-        // else holds a snapshot, `make_mut` below mutates in place without copying.
-        if let Some(current) = guard.take() {
-            self.snap = current;
-        }
-        let restore = Restore {
-            guard,
-            snap: &mut self.snap,
+        let Some(restore) = self.lock_for_mutation() else {
+            panic!(
+                "Shared::mutate: this cached object is already being mutated on this thread \
+                 (a nested mutate of the same object)"
+            );
         };
         f(Arc::make_mut(&mut *restore.snap))
     }
 
+    /// Takes the object's write lock and its newest value (see `mutate`); `None` on re-entrance.
+    fn lock_for_mutation(&mut self) -> Option<Restore<'_, T>> {
+        let slot = &*self.slot;
+        if slot.mutator.load(Ordering::Acquire) == thread_tag() {
+            return None;
+        }
+        // A panic in an earlier `mutate` left the value consistent (Restore put it back).
+        slot.value.clear_poison();
+        let mut guard = slot.value.write().unwrap_or_else(PoisonError::into_inner);
+        slot.mutator.store(thread_tag(), Ordering::Release);
+        // Take the newest value out of the slot and drop our older snapshot, so that when no one
+        // else holds a snapshot, `make_mut` mutates in place without copying.
+        if let Some(current) = guard.take() {
+            self.snap = current;
+        }
+        Some(Restore {
+            guard,
+            mutator: &slot.mutator,
+            snap: &mut self.snap,
+        })
+    }
+
     /// [`Shared::mutate`] for types that cannot be cloned: mutates in place when no other
     /// snapshot of the object is alive and returns `Some`, else changes nothing and returns
-    /// `None` (drop or [`refresh`](Shared::refresh) the other handles first).
+    /// `None` (drop or [`refresh`](Shared::refresh) the other handles first). Also `None`, rather
+    /// than a panic, for a nested mutation of the same object on the same thread.
     ///
     /// ```
     /// use legacy_cache::cache;
@@ -167,19 +211,7 @@ impl<T> Shared<T> {
     /// assert!(c.try_mutate(|c| c.queries += 1).is_some());
     /// ```
     pub fn try_mutate<R>(&mut self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
-        self.slot.value.clear_poison();
-        let mut guard = self
-            .slot
-            .value
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(current) = guard.take() {
-            self.snap = current;
-        }
-        let restore = Restore {
-            guard,
-            snap: &mut self.snap,
-        };
+        let restore = self.lock_for_mutation()?;
         Arc::get_mut(&mut *restore.snap).map(f)
     }
 

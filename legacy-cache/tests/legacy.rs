@@ -883,3 +883,37 @@ fn frames_mutated_through_shared_are_reported() {
     assert_eq!(warnings.len(), 1);
     assert_eq!(g.column("x").unwrap().i64().unwrap().get(500), Some(-1));
 }
+
+/// The user's closure runs under the object's write lock; calling the function again from it
+/// must neither deadlock nor panic.
+#[test]
+fn calling_the_function_inside_its_own_mutate_answers_without_the_cache() {
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    #[cache(allow_output_mutation = true)]
+    fn items() -> Vec<u8> {
+        bump(&CALLS);
+        vec![1]
+    }
+    let mut a = items();
+    let (inner_len, log) = common::logged(|| {
+        a.mutate(|v| {
+            v.push(2);
+            items().len()
+        })
+    });
+    assert_eq!(inner_len, 1, "a fresh, uncached value");
+    assert!(log.contains("inside `Shared::mutate`"), "{log}");
+    assert_eq!(count(&CALLS), 2);
+    let b = items();
+    assert!(
+        Shared::ptr_eq(&a, &b),
+        "the cached object is still the mutated one"
+    );
+    assert_eq!(*b, vec![1, 2]);
+    let mut c = b.clone();
+    assert_eq!(
+        a.mutate(|_| c.try_mutate(|v| v.push(3))),
+        None,
+        "no nested &mut"
+    );
+}

@@ -93,10 +93,7 @@ pub fn clear_all() {
 #[doc(hidden)]
 pub mod __private {
     /// Everything the key block names.
-    pub mod key {
-        pub use cache_key::__private::{Arg, ViaKeyHash, ViaNothing, ViaSerde};
-        pub use cache_key::KeyBuilder;
-    }
+    pub use cache_key::__private as key;
 
     pub use crate::function::{Codec, MemoFn, MemoOptions};
     pub use crate::storage::{CopyOnWrite, Serialized};

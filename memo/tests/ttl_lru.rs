@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cache_store::clock::MockClock;
+use cache_store::testing::Model;
 use memo::memo;
 use proptest::prelude::*;
 
@@ -46,47 +47,41 @@ proptest! {
     fn ttl_and_lru_match_the_reference_model(ops in proptest::collection::vec(op(), 1..50)) {
         let clock = MockClock::install();
         bounded::clear();
-        let mut now = 0u64;
-        // Recency order, front = least recently used: (key, cached run number, inserted at).
-        let mut model: Vec<(u8, usize, u64)> = Vec::new();
+        // The reference: key -> the run number cached for it.
+        let mut model: Model<usize, u8> = Model::new(Some(TTL), Some(MAX));
         for (step, op) in ops.iter().enumerate() {
             match *op {
                 Op::Call(k) => {
-                    let live = model
-                        .iter()
-                        .position(|e| e.0 == k)
-                        .map(|i| model.remove(i))
-                        .filter(|e| now - e.2 < TTL); // expired: dropped on lookup
+                    // A read refreshes recency, not the TTL; an expired entry is dropped.
+                    let live = model.lookup(&k).copied();
                     let before = RUNS.load(Ordering::SeqCst);
                     let (got_k, run) = bounded(k);
                     prop_assert_eq!(got_k, k);
                     match live {
-                        Some(e) => {
-                            prop_assert_eq!(run, e.1, "step {}: a live entry is a hit", step);
-                            model.push(e); // a read refreshes recency, not the TTL
+                        Some(cached) => {
+                            prop_assert_eq!(run, cached, "step {}: a live entry is a hit", step);
                         }
                         None => {
                             prop_assert_eq!(run, before, "step {}: a miss runs the function", step);
-                            model.push((k, run, now));
-                            while model.len() > MAX {
-                                model.remove(0);
-                            }
+                            model.insert(k, run);
                         }
                     }
                 }
                 Op::Advance(s) => {
-                    now += s;
+                    model.advance(s);
                     clock.advance(Duration::from_secs(s));
                 }
                 Op::ClearEntry(k) => {
-                    let expected = model.iter().position(|e| e.0 == k).map(|i| model.remove(i));
-                    prop_assert_eq!(bounded::clear_entry(k), expected.is_some());
+                    let expected = model.remove(&k);
+                    prop_assert_eq!(bounded::clear_entry(k), expected);
                 }
                 Op::Clear => {
                     model.clear();
                     bounded::clear();
                 }
             }
+            // memo has no on_release: what departed is not observable beyond the entry count.
+            model.take_departed();
             prop_assert_eq!(bounded::stats().entries, model.len(), "step {}", step);
         }
         MockClock::uninstall();

@@ -59,7 +59,6 @@ fn read_lines(s: &str) -> Vec<&str> {
 }
 
 #[test]
-#[ignore = "builds the workspace's legacy-cache, memo and singleton crates; run with `cargo test -p migrate --test e2e -- --ignored`"]
 fn migrated_fixture_builds_and_prints_the_same() {
     let tmp = tempfile::tempdir().unwrap();
     let original = tmp.path().join("original");

@@ -8,29 +8,15 @@
 use std::fs::File;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use cache_store::clock::MockClock;
+use cache_store::testing::{Model, bounded};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use singleton::singleton;
-
-fn bounded<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    let h = thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(v) => v,
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("did not finish within {limit:?}"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
-            Err(p) => std::panic::resume_unwind(p),
-            Ok(()) => unreachable!(),
-        },
-    }
-}
 
 fn get(c: &AtomicUsize) -> usize {
     c.load(Ordering::SeqCst)
@@ -84,53 +70,41 @@ proptest! {
         let clock = MockClock::install();
         modeled::clear();
         RELEASED.lock().unwrap().clear();
-        let mut now = 0u64;
-        // Recency order: (key, the Arc we were given, inserted at).
-        let mut model: Vec<(u8, Arc<Obj>, u64)> = Vec::new();
+        // The reference: key -> the Arc we were given.
+        let mut model: Model<Arc<Obj>, u8> = Model::new(Some(10), Some(3));
+        // The serials the model says departed so far, in order.
         let mut released: Vec<usize> = Vec::new();
         for (step, op) in ops.iter().enumerate() {
             match *op {
                 Op::Call(k) => {
-                    let found = model.iter().position(|e| e.0 == k).map(|i| model.remove(i));
-                    let live = match found {
-                        Some(e) if now - e.2 >= 10 => {
-                            released.push(e.1.serial); // expired on lookup
-                            None
-                        }
-                        other => other,
-                    };
+                    // Refreshes recency; an expired object departs on lookup.
+                    let live = model.lookup(&k).cloned();
                     let got = modeled(k);
                     prop_assert_eq!(got.key, k);
                     match live {
                         Some(e) => {
-                            prop_assert!(Arc::ptr_eq(&got, &e.1), "step {}: the same object", step);
-                            model.push(e);
+                            prop_assert!(Arc::ptr_eq(&got, &e), "step {}: the same object", step);
                         }
                         None => {
-                            prop_assert!(model.iter().all(|e| !Arc::ptr_eq(&e.1, &got)));
-                            model.push((k, got, now));
-                            while model.len() > 3 {
-                                released.push(model.remove(0).1.serial);
-                            }
+                            prop_assert!(model.values().all(|e| !Arc::ptr_eq(e, &got)));
+                            model.insert(k, got);
                         }
                     }
                 }
                 Op::Advance(s) => {
-                    now += s;
+                    model.advance(s);
                     clock.advance(Duration::from_secs(s));
                 }
                 Op::ClearEntry(k) => {
-                    let found = model.iter().position(|e| e.0 == k).map(|i| model.remove(i));
-                    if let Some(e) = &found {
-                        released.push(e.1.serial);
-                    }
-                    prop_assert_eq!(modeled::clear_entry(k), found.is_some());
+                    let expected = model.remove(&k);
+                    prop_assert_eq!(modeled::clear_entry(k), expected);
                 }
                 Op::Clear => {
-                    released.extend(model.drain(..).map(|e| e.1.serial));
+                    model.clear();
                     modeled::clear();
                 }
             }
+            released.extend(model.take_departed().iter().map(|o| o.serial));
             prop_assert_eq!(&*RELEASED.lock().unwrap(), &released, "step {}: on_release", step);
             prop_assert_eq!(modeled::stats().entries, model.len());
         }

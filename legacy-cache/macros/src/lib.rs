@@ -196,13 +196,15 @@ fn expand_cache(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream
     let value_ty = f.returns.value_type().clone();
     let vspan = value_ty.span();
 
-    // The value key: every argument, the receiver first, no underscore rule.
+    // The value key: every argument, the receiver first, no underscore rule. `__args` gets
+    // call-site hygiene: a parameter's span may belong to a `macro_rules!` context.
+    let args = proc_macro2::Ident::new("__args", proc_macro2::Span::call_site());
     let mut steps = Vec::new();
     if let Some(r) = &f.receiver {
         let span = r.self_token.span;
         let hf = hash_funcs.iter().find(|hf| is_self(&hf.ty));
         let h = hash_expr(&p, quote_spanned!(span=> &self), hf, span);
-        steps.push(quote_spanned! {span=> __args.arg("Self", |__h| #h); });
+        steps.push(quote_spanned! {span=> #args.arg("Self", |__h| #h); });
     }
     for param in &f.params {
         let ident = &param.ident;
@@ -210,7 +212,7 @@ fn expand_cache(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream
         let ty_name = ty.to_token_stream().to_string();
         let hf = hash_funcs.iter().find(|hf| type_matches(ty, &hf.ty));
         let h = hash_expr(&p, quote_spanned!(param.span=> &#ident), hf, param.span);
-        steps.push(quote_spanned! {param.span=> __args.arg(#ty_name, |__h| #h); });
+        steps.push(quote_spanned! {param.span=> #args.arg(#ty_name, |__h| #h); });
     }
     let key = quote! {{
         #imports

@@ -91,10 +91,13 @@ pub fn key_block(
     skip_self: bool,
 ) -> syn::Result<TokenStream> {
     let mut used = vec![false; hash_funcs.len()];
+    // Our own locals get call-site hygiene, never a parameter's span: inside `macro_rules!` a
+    // parameter's span belongs to the macro's context, where a `__b` bound here is invisible.
+    let b = proc_macro2::Ident::new("__b", Span::call_site());
     let mut steps = Vec::new();
     let hash_value = |value: TokenStream, span: Span| {
         quote_spanned! {span=>
-            (&&&#krate::__private::key::Arg(&#value)).__key_kind().hash(&#value, &mut __b);
+            (&&&#krate::__private::key::Arg(&#value)).__key_kind().hash(&#value, &mut #b);
         }
     };
     let with_hash_func = |value: TokenStream, hf: &HashFunc, span: Span| {

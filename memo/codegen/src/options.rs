@@ -31,8 +31,9 @@ impl Parse for HashFunc {
     }
 }
 
-/// The value side of an option.
+/// The value side of an option. (A handful per macro call: the size difference is irrelevant.)
 #[derive(Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum OptValue {
     /// `name` alone.
     Flag,
@@ -162,7 +163,7 @@ impl Options {
     }
 
     /// Fails on the first option nobody took, listing what the attribute accepts.
-    pub fn finish(self, accepted: &[&str], hints: &[(&str, &str)]) -> syn::Result<()> {
+    pub fn finish(&self, accepted: &[&str], hints: &[(&str, &str)]) -> syn::Result<()> {
         if let Some(o) = self.opts.first() {
             let name = o.name.to_string();
             if let Some((_, hint)) = hints.iter().find(|(n, _)| *n == name) {

@@ -11,7 +11,8 @@
 
 use serde::Serialize;
 
-use crate::{KeyBuilder, KeyHash};
+pub use crate::KeyBuilder;
+use crate::KeyHash;
 
 /// Wraps a reference to an argument for strategy selection.
 pub struct Arg<'a, T: ?Sized>(pub &'a T);

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
 /// A 128-bit cache key: the xxh3-128 digest of a framed byte stream.
 ///
@@ -29,7 +29,13 @@ impl fmt::Debug for Key {
     }
 }
 
-/// Streaming xxh3-128 hasher with helpers for framing.
+/// Bytes kept inline before switching to the streaming state. Keys of scalar and short-string
+/// arguments fit, and hashing them one-shot is several times cheaper than setting up and
+/// finalising a streaming xxh3 state (which matters on every cache hit).
+const INLINE: usize = 192;
+
+/// xxh3-128 hasher with helpers for framing: one-shot over an inline buffer for small inputs,
+/// streaming beyond that. Both give the same digest for the same bytes.
 ///
 /// Feeding `a` then `b` gives the same digest as feeding `a ‖ b`, so implementations may write
 /// a value in as many pieces as is convenient (polars chunks, for instance) without changing the
@@ -47,7 +53,9 @@ impl fmt::Debug for Key {
 /// ```
 #[derive(Clone)]
 pub struct KeyHasher {
-    inner: Xxh3,
+    buf: [u8; INLINE],
+    len: usize,
+    stream: Option<Box<Xxh3>>,
 }
 
 impl Default for KeyHasher {
@@ -64,45 +72,68 @@ impl fmt::Debug for KeyHasher {
 
 impl KeyHasher {
     /// A hasher with the fixed default seed (never a random one).
+    #[inline]
     pub fn new() -> Self {
-        Self { inner: Xxh3::new() }
+        Self {
+            buf: [0; INLINE],
+            len: 0,
+            stream: None,
+        }
     }
 
     /// Writes raw bytes, unframed.
     #[inline]
     pub fn write(&mut self, bytes: &[u8]) {
-        self.inner.update(bytes);
+        if let Some(stream) = &mut self.stream {
+            stream.update(bytes);
+        } else if let Some(room) = self.buf.get_mut(self.len..self.len + bytes.len()) {
+            room.copy_from_slice(bytes);
+            self.len += bytes.len();
+        } else {
+            self.spill(bytes);
+        }
+    }
+
+    #[cold]
+    fn spill(&mut self, bytes: &[u8]) {
+        let mut stream = Box::new(Xxh3::new());
+        stream.update(&self.buf[..self.len]);
+        stream.update(bytes);
+        self.stream = Some(stream);
     }
 
     /// Writes one tag byte (type or variant discriminator).
     #[inline]
     pub fn write_tag(&mut self, tag: u8) {
-        self.inner.update(&[tag]);
+        self.write(&[tag]);
     }
 
     /// Writes a length or count as a little-endian `u64`, so lengths never depend on `usize`.
     #[inline]
     pub fn write_len(&mut self, len: usize) {
-        self.inner.update(&(len as u64).to_le_bytes());
+        self.write(&(len as u64).to_le_bytes());
     }
 
     /// Writes a length-framed UTF-8 string.
     #[inline]
     pub fn write_str(&mut self, s: &str) {
         self.write_len(s.len());
-        self.inner.update(s.as_bytes());
+        self.write(s.as_bytes());
     }
 
     /// Writes a length-framed byte string.
     #[inline]
     pub fn write_bytes(&mut self, b: &[u8]) {
         self.write_len(b.len());
-        self.inner.update(b);
+        self.write(b);
     }
 
     /// The digest of everything written so far (the hasher can keep going).
     #[inline]
     pub fn finish(&self) -> Key {
-        Key(self.inner.digest128())
+        match &self.stream {
+            Some(stream) => Key(stream.digest128()),
+            None => Key(xxh3_128(&self.buf[..self.len])),
+        }
     }
 }

@@ -5,7 +5,7 @@ extern crate proc_macro;
 
 use cache_codegen::func::Returns;
 use cache_codegen::options::{OptValue, option_tokens};
-use cache_codegen::{Common, Spec, expand, key_block};
+use cache_codegen::{Common, Spec, expand};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -56,17 +56,8 @@ pub fn memo(
 }
 
 fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let Common {
-        f,
-        tokens,
-        ttl,
-        max_entries,
-        spinner,
-        hash_funcs,
-        skip_self,
-        mut opts,
-    } = Common::parse("memo", attr, item)?;
-    let persist = match opts.raw("persist") {
+    let mut c = Common::parse("memo", attr, item)?;
+    let persist = match c.opts.raw("persist") {
         None => false,
         Some(o) => match &o.value {
             OptValue::Flag => true,
@@ -91,7 +82,7 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
             }
         },
     };
-    let storage = match opts.string("storage")? {
+    let storage = match c.opts.string("storage")? {
         None => quote!(Serialized),
         Some((s, span)) => match s.as_str() {
             "serialized" => quote!(Serialized),
@@ -105,10 +96,18 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
             }
         },
     };
-    opts.finish(ACCEPTED, HINTS)?;
+    c.opts.finish(ACCEPTED, HINTS)?;
 
     let krate = quote!(::memo);
-    let key = key_block(&f, &krate, &hash_funcs, skip_self)?;
+    let Common {
+        f,
+        tokens,
+        ttl,
+        max_entries,
+        spinner,
+        ..
+    } = &c;
+    let key = c.key(&krate)?;
     let value_ty = f.returns.value_type().clone();
     let span = value_ty.span();
     // Every token of the cache type carries the return type's span, so a return type that
@@ -143,7 +142,7 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
     };
     let full = f.returns.full_type().clone();
     Ok(expand(
-        &f,
+        f,
         Spec {
             krate: krate.clone(),
             cache_ty,

@@ -5,7 +5,9 @@
 //!   eviction and *single flight* (concurrent misses of one key run the computation once);
 //! - [`clock`]: the time source, with a per-thread mock so TTL tests need no sleeping;
 //! - [`registry`]: the list of live caches behind `memo::clear_all()` and friends;
-//! - [`disk`]: atomic, checksummed entry files for persistence.
+//! - [`disk`]: atomic, checksummed entry files for persistence;
+//! - [`testing`]: helpers for the tests of the store and of the crates built on it: a deadlock
+//!   guard and a reference model of the store's semantics.
 //!
 //! Keys are `u128` digests computed by the caller (`cache-key` for memo and singleton, the legacy
 //! md5 hasher for `legacy-cache`), so the store never hashes user values itself.
@@ -25,6 +27,7 @@ pub mod disk;
 pub mod events;
 pub mod registry;
 pub mod store;
+pub mod testing;
 
 pub use registry::{Clear, Registry};
 pub use store::{Computed, Got, Stats, Store, StoreConfig};

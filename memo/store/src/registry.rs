@@ -73,6 +73,17 @@ impl Registry {
         cell: &'static std::sync::OnceLock<C>,
         init: impl FnOnce() -> C,
     ) -> &'static C {
+        self.static_cache_with(cell, init, |_| {})
+    }
+
+    /// [`Registry::static_cache`], also calling `on_create` once with the new cache (to list it
+    /// somewhere else too).
+    pub fn static_cache_with<C: Clear + 'static>(
+        &self,
+        cell: &'static std::sync::OnceLock<C>,
+        init: impl FnOnce() -> C,
+        on_create: impl FnOnce(&'static C),
+    ) -> &'static C {
         if let Some(c) = cell.get() {
             return c;
         }
@@ -83,6 +94,7 @@ impl Registry {
         });
         if created {
             self.register(c);
+            on_create(c);
         }
         c
     }

@@ -1,40 +1,16 @@
 //! Single flight under contention, panics, re-entrancy and recursion in [`Store::get_or_compute`].
 //!
-//! Every test that could hang runs under [`bounded`], which fails the test instead of letting
+//! Every test that could hang runs under [`bounded`](cache_store::testing::bounded), which fails the test instead of letting
 //! it block the suite.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use cache_store::testing::bounded;
 use cache_store::{Computed, Got, Store, StoreConfig};
-
-/// Runs `f` on its own thread and fails if it does not finish within `limit` (a deadlock).
-fn bounded<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    let handle = thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(v) => {
-            handle.join().expect("the bounded thread finished");
-            v
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("did not finish within {limit:?}: deadlock?")
-        }
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            // The closure panicked: re-raise its panic here.
-            match handle.join() {
-                Err(p) => std::panic::resume_unwind(p),
-                Ok(()) => unreachable!("sent nothing yet returned"),
-            }
-        }
-    }
-}
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<String>()

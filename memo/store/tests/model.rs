@@ -1,8 +1,9 @@
 //! Model-based test of [`Store`]: random operation sequences run against the real store (under a
-//! per-thread [`MockClock`]) and against a deliberately naive reference model (a `Vec` in
-//! recency order, each entry carrying its insertion time). After every operation the two must
-//! agree on the returned value, on which values were released (`on_release`, in order), on the
-//! hit/miss/entry/byte counters, and on which keys are live.
+//! per-thread [`MockClock`]) and against the deliberately naive reference model
+//! [`cache_store::testing::Model`] (a `Vec` in recency order, each entry carrying its insertion
+//! time). After every operation the two must agree on the returned value, on which values were
+//! released (`on_release`, in order), on the hit/miss/entry/byte counters, and on which keys are
+//! live.
 //!
 //! What the model encodes (Streamlit's `TTLCache` semantics, §2.1/§2.8 of the reference):
 //! - TTL is measured from insertion; an entry whose age is `>= ttl` is a miss;
@@ -15,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cache_store::clock::MockClock;
+use cache_store::testing::Model;
 use cache_store::{Computed, Got, Stats, Store, StoreConfig};
 use proptest::prelude::*;
 
@@ -73,63 +75,14 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// The reference: a vector in recency order (front = least recently used).
-#[derive(Debug, Default)]
-struct Model {
-    ttl: Option<u64>,
-    max: Option<usize>,
-    now: u64,
-    /// `(key, value, inserted_at)`; `inserted_at` may be negative for aged inserts.
-    entries: Vec<(u128, V, i64)>,
-    hits: u64,
-    misses: u64,
-    released: Vec<V>,
-}
-
-impl Model {
-    fn pos(&self, key: u128) -> Option<usize> {
-        self.entries.iter().position(|e| e.0 == key)
-    }
-
-    fn expired(&self, inserted: i64) -> bool {
-        self.ttl
-            .is_some_and(|ttl| self.now as i64 - inserted >= ttl as i64)
-    }
-
-    /// Lookup: an expired entry departs; a live one moves to the back.
-    fn lookup(&mut self, key: u128) -> Option<V> {
-        let i = self.pos(key)?;
-        if self.expired(self.entries[i].2) {
-            let (_, v, _) = self.entries.remove(i);
-            self.released.push(v);
-            return None;
-        }
-        let e = self.entries.remove(i);
-        self.entries.push(e);
-        Some(e.1)
-    }
-
-    fn put(&mut self, key: u128, v: V, age: u64) {
-        if let Some(i) = self.pos(key) {
-            let (_, old, _) = self.entries.remove(i);
-            self.released.push(old);
-        }
-        self.entries.push((key, v, self.now as i64 - age as i64));
-        if let Some(max) = self.max {
-            while self.entries.len() > max {
-                let (_, old, _) = self.entries.remove(0);
-                self.released.push(old);
-            }
-        }
-    }
-
-    fn stats(&self) -> Stats {
-        Stats {
-            hits: self.hits,
-            misses: self.misses,
-            entries: self.entries.len(),
-            stored_bytes: self.entries.iter().map(|e| weigh(&e.1)).sum(),
-        }
+/// The store's expected counters, given the reference model and the hits and misses counted
+/// alongside it.
+fn expected_stats(model: &Model<V>, hits: u64, misses: u64) -> Stats {
+    Stats {
+        hits,
+        misses,
+        entries: model.len(),
+        stored_bytes: model.values().map(weigh).sum(),
     }
 }
 
@@ -143,11 +96,10 @@ fn run(ttl: Option<u64>, max: Option<usize>, ops: Vec<Op>) -> Result<(), TestCas
         weigh,
         on_release: Some(Box::new(move |v| sink.lock().unwrap().push(v))),
     });
-    let mut model = Model {
-        ttl,
-        max,
-        ..Model::default()
-    };
+    let mut model: Model<V> = Model::new(ttl, max);
+    let (mut hits, mut misses) = (0u64, 0u64);
+    // Every value the model says departed so far, in order.
+    let mut model_released: Vec<V> = Vec::new();
     let mut next_value: V = 1;
     let mut fresh = || {
         next_value += 1;
@@ -159,24 +111,24 @@ fn run(ttl: Option<u64>, max: Option<usize>, ops: Vec<Op>) -> Result<(), TestCas
         match op.clone() {
             Op::Get(k) => {
                 let k = k as u128;
-                let expected = model.lookup(k);
+                let expected = model.lookup(&k).copied();
                 if expected.is_some() {
-                    model.hits += 1;
+                    hits += 1;
                 } else {
-                    model.misses += 1;
+                    misses += 1;
                 }
                 prop_assert_eq!(store.get(k), expected, "step {}: {:?}", step, op);
             }
             Op::Insert(k) => {
                 let v = fresh();
                 everything_stored.push(v);
-                model.put(k as u128, v, 0);
+                model.insert(k as u128, v);
                 store.insert(k as u128, v);
             }
             Op::InsertAged(k, age) => {
                 let v = fresh();
                 everything_stored.push(v);
-                model.put(k as u128, v, age);
+                model.insert_aged(k as u128, v, age);
                 store.insert_aged(k as u128, v, Duration::from_secs(age));
             }
             Op::GetOrCompute {
@@ -189,25 +141,23 @@ fn run(ttl: Option<u64>, max: Option<usize>, ops: Vec<Op>) -> Result<(), TestCas
                 // Model.
                 let mut expected_validate_calls = Vec::new();
                 let expected = loop {
-                    match model.lookup(k) {
+                    match model.lookup(&k).copied() {
                         Some(hit) => {
                             if let Some(ok) = validate {
                                 expected_validate_calls.push(hit);
                                 if !ok {
-                                    let i = model.pos(k).expect("just looked up");
-                                    let (_, old, _) = model.entries.remove(i);
-                                    model.released.push(old);
+                                    prop_assert!(model.remove(&k), "just looked up");
                                     continue;
                                 }
                             }
-                            model.hits += 1;
+                            hits += 1;
                             break Ok(Got::Hit(hit));
                         }
                         None => {
-                            model.misses += 1;
+                            misses += 1;
                             break match outcome {
                                 Outcome::Store => {
-                                    model.put(k, v, 0);
+                                    model.insert(k, v);
                                     Ok(Got::Computed(v))
                                 }
                                 Outcome::Uncached => Ok(Got::Computed(v)),
@@ -252,53 +202,37 @@ fn run(ttl: Option<u64>, max: Option<usize>, ops: Vec<Op>) -> Result<(), TestCas
             }
             Op::Remove(k) => {
                 let k = k as u128;
-                let expected = match model.pos(k) {
-                    Some(i) => {
-                        let (_, v, _) = model.entries.remove(i);
-                        model.released.push(v);
-                        true
-                    }
-                    None => false,
-                };
+                let expected = model.remove(&k);
                 prop_assert_eq!(store.remove(k), expected);
             }
             Op::Contains(k) => {
                 let k = k as u128;
-                let expected = model
-                    .pos(k)
-                    .is_some_and(|i| !model.expired(model.entries[i].2));
-                prop_assert_eq!(store.contains(k), expected);
+                prop_assert_eq!(store.contains(k), model.contains(&k));
             }
             Op::Clear => {
-                let all: Vec<V> = model.entries.drain(..).map(|e| e.1).collect();
-                model.released.extend(all);
+                model.clear();
                 store.clear();
             }
             Op::Sweep => {
-                let (dead, live): (Vec<_>, Vec<_>) = model
-                    .entries
-                    .iter()
-                    .copied()
-                    .partition(|e| model.expired(e.2));
-                model.entries = live;
-                model.released.extend(dead.into_iter().map(|e| e.1));
+                model.sweep();
                 store.sweep();
             }
             Op::Advance(s) => {
-                model.now += s;
+                model.advance(s);
                 clock.advance(Duration::from_secs(s));
             }
         }
+        model_released.extend(model.take_departed());
         prop_assert_eq!(
             &*released.lock().unwrap(),
-            &model.released,
+            &model_released,
             "step {}: on_release calls after {:?}",
             step,
             op
         );
         prop_assert_eq!(
             store.stats(),
-            model.stats(),
+            expected_stats(&model, hits, misses),
             "step {}: stats after {:?}",
             step,
             op

@@ -5,7 +5,7 @@ extern crate proc_macro;
 
 use cache_codegen::func::{Returns, replace_ok_type};
 use cache_codegen::options::option_tokens;
-use cache_codegen::{Common, Spec, expand, key_block};
+use cache_codegen::{Common, Spec, expand};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -56,22 +56,21 @@ pub fn singleton(
 }
 
 fn expand_singleton(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let mut c = Common::parse("singleton", attr, item)?;
+    let validate = c.opts.path("validate")?;
+    let on_release = c.opts.path("on_release")?;
+    c.opts.finish(ACCEPTED, HINTS)?;
+
+    let krate = quote!(::singleton);
     let Common {
         f,
         tokens,
         ttl,
         max_entries,
         spinner,
-        hash_funcs,
-        skip_self,
-        mut opts,
-    } = Common::parse("singleton", attr, item)?;
-    let validate = opts.path("validate")?;
-    let on_release = opts.path("on_release")?;
-    opts.finish(ACCEPTED, HINTS)?;
-
-    let krate = quote!(::singleton);
-    let key = key_block(&f, &krate, &hash_funcs, skip_self)?;
+        ..
+    } = &c;
+    let key = c.key(&krate)?;
     let value_ty = f.returns.value_type().clone();
     let span = value_ty.span();
     let arc_ty: syn::Type = syn::parse_quote_spanned!(span=> ::std::sync::Arc<#value_ty>);
@@ -107,7 +106,7 @@ fn expand_singleton(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
         Returns::Result { .. } => quote!({ #check __cache.call_fallible(__key, __compute) }),
     };
     Ok(expand(
-        &f,
+        f,
         Spec {
             krate: krate.clone(),
             cache_ty,
