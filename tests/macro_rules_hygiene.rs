@@ -25,5 +25,8 @@ fn attributes_expand_inside_macro_rules() {
         &singleton_square(8)
     ));
     assert_eq!(*legacy_square(9), 81);
-    assert!(legacy_cache::Shared::ptr_eq(&legacy_square(9), &legacy_square(9)));
+    assert!(legacy_cache::Shared::ptr_eq(
+        &legacy_square(9),
+        &legacy_square(9)
+    ));
 }
