@@ -94,6 +94,7 @@ pub fn clear_all() {
 pub mod __private {
     /// Everything the key block names.
     pub use cache_key::__private as key;
+    pub use std::result::Result;
 
     pub use crate::function::{Codec, MemoFn, MemoOptions};
     pub use crate::storage::{CopyOnWrite, Serialized};

@@ -147,6 +147,14 @@ pub fn key_block(
             ));
         }
     }
+    if steps.is_empty() {
+        // Nothing to hash: a constant key, no builder.
+        return Ok(quote! {
+            #krate::__private::Result::<_, #krate::__private::key::KeyError>::Ok(
+                #krate::__private::key::EMPTY_KEY,
+            )
+        });
+    }
     Ok(quote! {{
         #[allow(unused_imports)]
         use #krate::__private::key::{ViaKeyHash as _, ViaSerde as _, ViaNothing as _};
