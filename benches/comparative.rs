@@ -12,6 +12,8 @@ use std::time::Instant;
 use cache_harness::bench_support::{self, LARGE_SAMPLES};
 use cache_harness::variants::{self, Variant, Workload};
 use cache_harness::workloads;
+mod common;
+
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 #[global_allocator]
@@ -53,22 +55,7 @@ fn hits(c: &mut Criterion) {
                 .measurement_time(bench_support::large_measurement())
                 .throughput(Throughput::Elements(size as u64));
         }
-        for variant in Variant::ALL {
-            let Some(mut case) = variants::case_for(workload, size, variant) else {
-                continue;
-            };
-            (case.run)(1); // the miss that fills the cache
-            group.bench_function(BenchmarkId::from_parameter(variant.id()), |b| {
-                b.iter_custom(|iters| {
-                    let start = Instant::now();
-                    (case.run)(iters);
-                    start.elapsed()
-                })
-            });
-            if let Some(clear) = case.clear.as_mut() {
-                clear();
-            }
-        }
+        common::bench_hits(&mut group, workload, size, Variant::ALL);
         group.finish();
         workloads::release_sources();
     }

@@ -18,9 +18,11 @@ use std::hint::black_box;
 use std::sync::{Arc, Mutex};
 
 use cache_harness::bench_support::{self, LARGE_SAMPLES};
-use cache_harness::variants::{self, SCALAR_ARG, Variant, Workload, w3, w3_noargs};
+use cache_harness::variants::{SCALAR_ARG, Variant, Workload, w3, w3_noargs};
 use cache_harness::workloads;
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+mod common;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dashmap::DashMap;
 use memo::{KeyHash, KeyHasher};
 
@@ -87,30 +89,20 @@ fn frames(c: &mut Criterion) {
             .sample_size(LARGE_SAMPLES)
             .measurement_time(bench_support::large_measurement())
             .throughput(Throughput::Bytes(bytes as u64));
-        for variant in [
-            Variant::MemoSerialized,
-            Variant::FloorDecode,
-            Variant::MemoCow,
-            Variant::Singleton,
-            Variant::FloorDashMap,
-            Variant::LegacySampled,
-            Variant::LegacyFull,
-        ] {
-            let Some(mut case) = variants::case_for(workload, rows, variant) else {
-                continue;
-            };
-            (case.run)(1); // the miss
-            group.bench_function(BenchmarkId::from_parameter(variant.id()), |b| {
-                b.iter_custom(|iters| {
-                    let start = std::time::Instant::now();
-                    (case.run)(iters);
-                    start.elapsed()
-                })
-            });
-            if let Some(clear) = case.clear.as_mut() {
-                clear();
-            }
-        }
+        common::bench_hits(
+            &mut group,
+            workload,
+            rows,
+            [
+                Variant::MemoSerialized,
+                Variant::FloorDecode,
+                Variant::MemoCow,
+                Variant::Singleton,
+                Variant::FloorDashMap,
+                Variant::LegacySampled,
+                Variant::LegacyFull,
+            ],
+        );
         group.finish();
         workloads::release_sources();
     }
