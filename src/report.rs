@@ -19,7 +19,7 @@ pub const README_END: &str = "<!-- results:end -->";
 /// The ratio the claim is about.
 pub const CLAIM: f64 = 10.0;
 
-/// Files written by [`write`].
+/// Files written by [`write()`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
     /// The output directory.

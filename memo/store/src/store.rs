@@ -8,7 +8,7 @@
 //! call other cached functions, or itself with other arguments, without deadlocking (the hazard
 //! dashmap documents and `cached` hit with per-key locks).
 //!
-//! Single flight: the first thread to miss a key registers a [`Pending`] marker and computes with
+//! Single flight: the first thread to miss a key registers a `Pending` marker and computes with
 //! the lock released; later threads that miss the same key wait on the marker's condition
 //! variable, then look again. If the computation fails or panics, a drop guard removes the marker
 //! and wakes the waiters, one of which becomes the next computer: nothing is cached, nobody is
