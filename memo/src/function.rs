@@ -60,18 +60,47 @@ impl<T> Default for MemoOptions<T> {
     }
 }
 
-/// The cache of one `#[memo]` function. Created on first use, lives for the whole process.
-pub struct MemoFn<T, S: Storage<T>> {
+/// The storage strategy's operations, taken from a [`Storage`] impl once, in [`MemoFn::new`].
+///
+/// Holding them as function pointers keeps every other method of `MemoFn` free of trait
+/// bounds: a return type that cannot be stored is then reported once, at `new` (with the
+/// message of `__private::Storable`), instead of again at every generated use of the cache.
+#[doc(hidden)]
+pub struct Ops<T, V> {
+    pub(crate) store: fn(&T) -> Result<V, CodecError>,
+    pub(crate) load: fn(&V) -> Result<T, CodecError>,
+    pub(crate) weigh: fn(&V) -> usize,
+    pub(crate) as_bytes: fn(&V) -> Option<&[u8]>,
+    pub(crate) from_disk: fn(Vec<u8>, &T) -> Result<V, CodecError>,
+}
+
+impl<T, V> Ops<T, V> {
+    /// The operations of storage `S`.
+    pub(crate) fn of<S: Storage<T, Stored = V>>() -> Self {
+        Self {
+            store: S::store,
+            load: S::load,
+            weigh: S::weigh,
+            as_bytes: S::as_bytes,
+            from_disk: S::from_disk,
+        }
+    }
+}
+
+/// The cache of one `#[memo]` function, holding values as `V` (bincode bytes or the value
+/// itself, see [`crate::storage`]). Created on first use, lives for the whole process.
+pub struct MemoFn<T, V> {
     module: &'static str,
     name: &'static str,
     function_key: Key,
-    store: Store<S::Stored>,
+    store: Store<V>,
+    ops: Ops<T, V>,
     spinner: Option<&'static str>,
     persist: Option<(Codec<T>, PathBuf)>,
     _value: PhantomData<fn() -> T>,
 }
 
-impl<T, S: Storage<T>> std::fmt::Debug for MemoFn<T, S> {
+impl<T, V> std::fmt::Debug for MemoFn<T, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MemoFn")
             .field("function", &format_args!("{}::{}", self.module, self.name))
@@ -80,14 +109,19 @@ impl<T, S: Storage<T>> std::fmt::Debug for MemoFn<T, S> {
     }
 }
 
-impl<T: 'static, S: Storage<T>> MemoFn<T, S> {
-    /// A cache for the function `module::name` whose tokens hash to `tokens`.
-    pub fn new(
+impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
+    /// A cache for the function `module::name` whose tokens hash to `tokens`, storing values
+    /// the way `S` does.
+    pub fn new<S>(
         module: &'static str,
         name: &'static str,
         tokens: u128,
         options: MemoOptions<T>,
-    ) -> Self {
+    ) -> Self
+    where
+        T: crate::__private::Storable<S, V>,
+    {
+        let ops = <T as crate::__private::Storable<S, V>>::ops();
         let persist = options.persist.map(|c| (c, persist::cache_dir()));
         Self {
             module,
@@ -96,9 +130,10 @@ impl<T: 'static, S: Storage<T>> MemoFn<T, S> {
             store: Store::new(StoreConfig {
                 ttl: options.ttl,
                 max_entries: options.max_entries,
-                weigh: S::weigh,
+                weigh: ops.weigh,
                 on_release: None,
             }),
+            ops,
             spinner: options.spinner,
             persist,
             _value: PhantomData,
@@ -110,7 +145,7 @@ impl<T: 'static, S: Storage<T>> MemoFn<T, S> {
     }
 
     /// A value from disk, if a valid, unexpired file exists.
-    fn read_disk(&self, key: Key) -> Option<Computed<T, S::Stored>> {
+    fn read_disk(&self, key: Key) -> Option<Computed<T, V>> {
         let (codec, dir) = self.persist.as_ref()?;
         let path = self.file(dir, key);
         let (header, bytes) = match disk::read_entry(&path, self.function_key.0, key.0) {
@@ -146,7 +181,7 @@ impl<T: 'static, S: Storage<T>> MemoFn<T, S> {
                 return None;
             }
         };
-        let stored = S::from_disk(bytes, &value).ok();
+        let stored = (self.ops.from_disk)(bytes, &value).ok();
         Some(Computed {
             result: value,
             store: stored,
@@ -154,12 +189,12 @@ impl<T: 'static, S: Storage<T>> MemoFn<T, S> {
         })
     }
 
-    fn write_disk(&self, key: Key, value: &T, stored: Option<&S::Stored>) {
+    fn write_disk(&self, key: Key, value: &T, stored: Option<&V>) {
         let Some((codec, dir)) = &self.persist else {
             return;
         };
         let encoded;
-        let bytes = match stored.and_then(S::as_bytes) {
+        let bytes = match stored.and_then(self.ops.as_bytes) {
             Some(b) => b,
             None => match (codec.encode)(value) {
                 Ok(b) => {
@@ -189,7 +224,7 @@ impl<T: 'static, S: Storage<T>> MemoFn<T, S> {
         &self,
         key: Key,
         compute: impl FnOnce() -> Result<T, E>,
-    ) -> Result<Computed<T, S::Stored>, E> {
+    ) -> Result<Computed<T, V>, E> {
         if let Some(found) = self.read_disk(key) {
             return Ok(found);
         }
@@ -197,7 +232,7 @@ impl<T: 'static, S: Storage<T>> MemoFn<T, S> {
             cache_store::events::spinner("memo", self.module, self.name, text);
         }
         let value = compute()?;
-        let stored = match S::store(&value) {
+        let stored = match (self.ops.store)(&value) {
             Ok(s) => Some(s),
             Err(e) => {
                 tracing::warn!(
@@ -241,7 +276,7 @@ impl<T: 'static, S: Storage<T>> MemoFn<T, S> {
             })?;
             match got {
                 Got::Computed(v) => return Ok(v),
-                Got::Hit(stored) => match S::load(&stored) {
+                Got::Hit(stored) => match (self.ops.load)(&stored) {
                     Ok(v) => return Ok(v),
                     Err(e) => {
                         tracing::warn!(
@@ -296,7 +331,7 @@ impl<T: 'static, S: Storage<T>> MemoFn<T, S> {
     }
 }
 
-impl<T: 'static, S: Storage<T>> Clear for MemoFn<T, S> {
+impl<T: 'static, V: Clone + Send + Sync + 'static> Clear for MemoFn<T, V> {
     fn clear(&self) {
         MemoFn::clear(self);
     }
@@ -306,8 +341,8 @@ impl<T: 'static, S: Storage<T>> Clear for MemoFn<T, S> {
 // appears behind `PhantomData<fn() -> T>` and in `fn` pointers.
 const _: () = {
     fn assert_sync<X: Send + Sync>() {}
-    fn check<T: 'static, S: Storage<T>>() {
-        assert_sync::<MemoFn<T, S>>();
+    fn check<T: 'static>() {
+        assert_sync::<MemoFn<T, std::sync::Arc<[u8]>>>();
     }
-    let _ = check::<u8, crate::storage::Serialized>;
+    let _ = check::<u8>;
 };

@@ -115,10 +115,14 @@ pub mod __private {
         note = "`storage = \"clone\"`: the type must implement `memo::storage::CloneIsolated` (a clone that shares no mutable state)",
         note = "for objects that are not data (connections, pools, clients, models), use `#[singleton]`: one shared object, no serialization"
     )]
-    pub trait Storable<S> {}
+    pub trait Storable<S, V>: Sized {
+        /// The storage's operations on `Self`.
+        fn ops() -> crate::function::Ops<Self, V>;
+    }
 
-    impl<T: 'static, S: crate::storage::Storage<T>> Storable<S> for T {}
-
-    /// Compile-time check with the message above, at the user's return type.
-    pub fn assert_storable<T: Storable<S>, S>() {}
+    impl<T: 'static, S: crate::storage::Storage<T, Stored = V>, V> Storable<S, V> for T {
+        fn ops() -> crate::function::Ops<T, V> {
+            crate::function::Ops::of::<S>()
+        }
+    }
 }

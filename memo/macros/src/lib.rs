@@ -114,31 +114,34 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
     // cannot be stored (not `Serialize`, not `CloneIsolated`) is reported at the user's `-> T`
     // rather than at the attribute.
     let storage = syn::Ident::new(&storage.to_string(), span);
-    let cache_ty =
-        quote_spanned!(span=> ::memo::__private::MemoFn<#value_ty, ::memo::__private::#storage>);
-    let check = quote_spanned!(span=>
-        ::memo::__private::assert_storable::<#value_ty, ::memo::__private::#storage>();
-    );
+    let stored_ty = if storage == "CopyOnWrite" {
+        quote_spanned!(span=> #value_ty)
+    } else {
+        quote_spanned!(span=> ::std::sync::Arc<[u8]>)
+    };
+    let cache_ty = quote_spanned!(span=> ::memo::__private::MemoFn<#value_ty, #stored_ty>);
+    // `new` is the one place that needs the storage's trait bounds, so a return type that cannot
+    // be stored is one error, at the user's `-> T`, with `Storable`'s message.
+    let new_fn =
+        quote_spanned!(span=> ::memo::__private::MemoFn::new::<::memo::__private::#storage>);
     let name = f.name().to_string();
     let persist = option_tokens(
         persist.then(|| quote_spanned!(span=> #krate::__private::Codec::<#value_ty>::bincode())),
     );
-    let cache_init = quote! {
-        #krate::__private::MemoFn::new(
-            ::core::module_path!(),
-            #name,
-            #tokens,
-            #krate::__private::MemoOptions {
-                ttl: #ttl,
-                max_entries: #max_entries,
-                spinner: #spinner,
-                persist: #persist,
-            },
-        )
+    let options = quote! {
+        #krate::__private::MemoOptions {
+            ttl: #ttl,
+            max_entries: #max_entries,
+            spinner: #spinner,
+            persist: #persist,
+        }
+    };
+    let cache_init = quote_spanned! {span=>
+        #new_fn(::core::module_path!(), #name, #tokens, #options)
     };
     let call = match &f.returns {
-        Returns::Plain(_) => quote!({ #check __cache.call(__key, __compute) }),
-        Returns::Result { .. } => quote!({ #check __cache.call_fallible(__key, __compute) }),
+        Returns::Plain(_) => quote!(__cache.call(__key, __compute)),
+        Returns::Result { .. } => quote!(__cache.call_fallible(__key, __compute)),
     };
     let full = f.returns.full_type().clone();
     Ok(expand(
