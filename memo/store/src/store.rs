@@ -288,13 +288,10 @@ impl<V: Clone> Store<V> {
     fn lookup(&self, map: &mut Map<V>, key: u128, departed: &mut Vec<V>) -> Option<(V, u64)> {
         // The hit path is what the primitives are judged by: read the clock only when there is
         // a TTL, and keep recency order only when there is a bound to evict by.
-        let expired = match (map.ready.get(&key), self.config.ttl) {
-            (None, _) => return None,
-            (Some(_), None) => false,
-            (Some(e), Some(_)) => self.expired(e, clock::now()),
-        };
+        let e = map.ready.get(&key)?;
+        let expired = self.config.ttl.is_some() && self.expired(e, clock::now());
         if !expired && self.config.max_entries.is_none() {
-            let e = map.ready.get(&key)?;
+            // Unbounded: nothing to reorder, so the one lookup above serves the hit.
             return Some((e.value.clone(), e.generation));
         }
         if expired {
