@@ -36,6 +36,8 @@ fn build_and_run(dir: &Path) -> String {
         .arg(dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(&target)
+        // Same reason as the workspace's `[profile.dev]`: debug info only costs CI disk here.
+        .env("CARGO_PROFILE_DEV_DEBUG", "false")
         .status()
         .expect("cargo runs");
     assert!(
