@@ -6,6 +6,8 @@ use std::time::Duration;
 use cache_key::{Key, KeyError};
 use cache_store::{Clear, Computed, Got, Stats, Store, StoreConfig};
 
+use crate::Shareable;
+
 /// Options of one singleton function, as written in the attribute.
 pub struct SingletonOptions<T> {
     /// Time to live, from insertion.
@@ -72,7 +74,19 @@ impl<T> std::fmt::Debug for SingletonFn<T> {
     }
 }
 
-impl<T: Send + Sync + 'static> SingletonFn<T> {
+// SAFETY: `new`, the only way to make a `SingletonFn<T>` (its fields are private; there is no
+// `Default` or `Clone`), requires `T: Shareable`, i.e. `T: Send + Sync + 'static`. Every
+// `SingletonFn<T>` that exists therefore has a thread-safe `T`, and all its fields (a mutex-guarded
+// map of `Arc<T>`, `fn` pointers, `&'static str`s) are then `Send + Sync`.
+//
+// Why not let the compiler derive it: the cache static of a function returning, say, a
+// `RefCell` would then fail to type-check with half a dozen of rustc's auto-trait errors from
+// inside the store, burying the one error that explains the problem (`new`'s `Shareable` bound).
+unsafe impl<T> Send for SingletonFn<T> {}
+// SAFETY: as for `Send` above.
+unsafe impl<T> Sync for SingletonFn<T> {}
+
+impl<T> SingletonFn<T> {
     /// A cache for the function `module::name`. `tokens` (the hash of the function's tokens)
     /// does not matter in memory; it is taken for symmetry with memo's function key.
     pub fn new(
@@ -80,7 +94,12 @@ impl<T: Send + Sync + 'static> SingletonFn<T> {
         name: &'static str,
         _tokens: u128,
         options: SingletonOptions<T>,
-    ) -> Self {
+    ) -> Self
+    where
+        // On the function rather than the impl: rustc then reports an unmet bound with
+        // `Shareable`'s message, and the other methods need no bounds at all.
+        T: Shareable,
+    {
         let on_release = options
             .on_release
             .map(|hook| Box::new(move |v: Arc<T>| hook(&v)) as Box<dyn Fn(Arc<T>) + Send + Sync>);
@@ -153,7 +172,7 @@ impl<T: Send + Sync + 'static> SingletonFn<T> {
     }
 }
 
-impl<T: Send + Sync + 'static> Clear for SingletonFn<T> {
+impl<T> Clear for SingletonFn<T> {
     fn clear(&self) {
         SingletonFn::clear(self);
     }

@@ -71,6 +71,29 @@ pub use singleton_macros::singleton;
 
 static REGISTRY: cache_store::Registry = cache_store::Registry::new();
 
+/// Types a singleton can hold: `Send + Sync + 'static`, because one object is handed to every
+/// caller on every thread. Implemented for every such type; it exists so that a type that is not
+/// gets an error saying why and what to do, instead of rustc's generic auto-trait errors.
+///
+/// ```
+/// fn shareable<T: singleton::Shareable>() {}
+/// shareable::<std::sync::Mutex<Vec<u8>>>();
+/// ```
+///
+/// ```compile_fail
+/// fn shareable<T: singleton::Shareable>() {}
+/// shareable::<std::cell::RefCell<u8>>(); // not `Sync`
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a singleton: it would be shared across threads, so it must be `Send + Sync + 'static`",
+    label = "this type is returned to every caller on every thread",
+    note = "wrap the non-thread-safe part in a `std::sync::Mutex` (or use thread-safe types such as atomics)",
+    note = "or, if this is data rather than a shared resource, use `#[memo]`, which gives each caller its own copy"
+)]
+pub trait Shareable: Send + Sync + 'static {}
+
+impl<T: Send + Sync + 'static> Shareable for T {}
+
 /// Empties every `#[singleton]` function of this process (calling their `on_release` hooks).
 ///
 /// ```
@@ -100,18 +123,4 @@ pub mod __private {
     ) -> &'static C {
         super::REGISTRY.static_cache(cell, init)
     }
-
-    /// Objects handed to every thread must be `Send + Sync + 'static`.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` cannot be a singleton: it would be shared across threads, so it must be `Send + Sync + 'static`",
-        label = "this type is returned to every caller on every thread",
-        note = "wrap the non-thread-safe part in a `std::sync::Mutex` (or use thread-safe types such as atomics)",
-        note = "or, if this is data rather than a shared resource, use `#[memo]`, which gives each caller its own copy"
-    )]
-    pub trait Shareable {}
-
-    impl<T: Send + Sync + 'static + ?Sized> Shareable for T {}
-
-    /// Compile-time check with the message above, at the user's return type.
-    pub fn assert_shareable<T: Shareable + ?Sized>() {}
 }

@@ -1,6 +1,7 @@
 //! The streaming hasher and the key it produces.
 
 use std::fmt;
+use std::mem::MaybeUninit;
 
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
@@ -53,12 +54,15 @@ const INLINE: usize = 192;
 /// ```
 #[derive(Clone)]
 pub struct KeyHasher {
-    buf: [u8; INLINE],
+    /// Uninitialised beyond `len`: zeroing 192 bytes on every key was a visible share of a
+    /// cache hit (an out-of-line `memcpy` per call).
+    buf: [MaybeUninit<u8>; INLINE],
     len: usize,
     stream: Option<Box<Xxh3>>,
 }
 
 impl Default for KeyHasher {
+    #[inline(always)]
     fn default() -> Self {
         Self::new()
     }
@@ -72,10 +76,10 @@ impl fmt::Debug for KeyHasher {
 
 impl KeyHasher {
     /// A hasher with the fixed default seed (never a random one).
-    #[inline]
+    #[inline(always)]
     pub fn new() -> Self {
         Self {
-            buf: [0; INLINE],
+            buf: [const { MaybeUninit::uninit() }; INLINE],
             len: 0,
             stream: None,
         }
@@ -87,17 +91,25 @@ impl KeyHasher {
         if let Some(stream) = &mut self.stream {
             stream.update(bytes);
         } else if let Some(room) = self.buf.get_mut(self.len..self.len + bytes.len()) {
-            room.copy_from_slice(bytes);
+            room.write_copy_of_slice(bytes);
             self.len += bytes.len();
         } else {
             self.spill(bytes);
         }
     }
 
+    /// The inline bytes written so far.
+    #[inline]
+    fn written(&self) -> &[u8] {
+        // SAFETY: `write` initialises `buf[..len]` before it advances `len`, and `len` never
+        // exceeds `INLINE` (it only grows through the bounds-checked `get_mut` in `write`).
+        unsafe { self.buf[..self.len].assume_init_ref() }
+    }
+
     #[cold]
     fn spill(&mut self, bytes: &[u8]) {
         let mut stream = Box::new(Xxh3::new());
-        stream.update(&self.buf[..self.len]);
+        stream.update(self.written());
         stream.update(bytes);
         self.stream = Some(stream);
     }
@@ -133,7 +145,7 @@ impl KeyHasher {
     pub fn finish(&self) -> Key {
         match &self.stream {
             Some(stream) => Key(stream.digest128()),
-            None => Key(xxh3_128(&self.buf[..self.len])),
+            None => Key(xxh3_128(self.written())),
         }
     }
 }

@@ -137,8 +137,8 @@ fn serializer_errors_are_reported() {
     b.param("x");
     b.serialize(&Fails);
     let e = b.finish().unwrap_err();
-    assert_eq!(e.param, "x");
-    assert_eq!(e.reason, "nope");
+    assert_eq!(e.param(), "x");
+    assert_eq!(e.reason(), "nope");
 }
 
 #[test]

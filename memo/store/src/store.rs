@@ -285,6 +285,7 @@ impl<V: Clone> Store<V> {
 
     /// Looks a key up under the lock: a live entry is refreshed (LRU) and cloned out; an expired
     /// one is removed and its value pushed to `departed`.
+    #[inline]
     fn lookup(&self, map: &mut Map<V>, key: u128, departed: &mut Vec<V>) -> Option<(V, u64)> {
         // The hit path is what the primitives are judged by: read the clock only when there is
         // a TTL, and keep recency order only when there is a bound to evict by.

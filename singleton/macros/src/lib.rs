@@ -84,26 +84,24 @@ fn expand_singleton(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
         option_tokens(validate.map(|p| quote_spanned!(p.span()=> #p as fn(&#value_ty) -> bool)));
     let on_release =
         option_tokens(on_release.map(|p| quote_spanned!(p.span()=> #p as fn(&#value_ty))));
-    let cache_init = quote! {
-        #krate::__private::SingletonFn::new(
-            ::core::module_path!(),
-            #name,
-            #tokens,
-            #krate::__private::SingletonOptions {
-                ttl: #ttl,
-                max_entries: #max_entries,
-                spinner: #spinner,
-                validate: #validate,
-                on_release: #on_release,
-            },
-        )
+    // `new` carries the only `Shareable` bound (the cache static itself is `Sync` for any `T`).
+    // The whole call is spanned at `-> T`, so a type that is not thread-safe is one error, there,
+    // with our explanation.
+    let options = quote! {
+        #krate::__private::SingletonOptions {
+            ttl: #ttl,
+            max_entries: #max_entries,
+            spinner: #spinner,
+            validate: #validate,
+            on_release: #on_release,
+        }
     };
-    // The type errors of the cache static are rustc's; this check adds ours, at `-> T`, saying
-    // why a singleton must be thread-safe and what to do instead.
-    let check = quote_spanned!(span=> #krate::__private::assert_shareable::<#value_ty>(););
+    let cache_init = quote_spanned! {span=>
+        ::singleton::__private::SingletonFn::<#value_ty>::new(::core::module_path!(), #name, #tokens, #options)
+    };
     let call = match &f.returns {
-        Returns::Plain(_) => quote!({ #check __cache.call(__key, __compute) }),
-        Returns::Result { .. } => quote!({ #check __cache.call_fallible(__key, __compute) }),
+        Returns::Plain(_) => quote!(__cache.call(__key, __compute)),
+        Returns::Result { .. } => quote!(__cache.call_fallible(__key, __compute)),
     };
     Ok(expand(
         f,
