@@ -28,7 +28,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{Type, TypePath};
 
-use crate::func::CachedFn;
+use crate::func::{CachedFn, Returns};
 use crate::options::HashFunc;
 
 /// A 128-bit hash of the attribute's and the item's tokens: part of the function key, so an
@@ -224,6 +224,31 @@ impl Common {
     /// The key block for this function (see [`key_block`]).
     pub fn key(&self, krate: &TokenStream) -> syn::Result<TokenStream> {
         key_block(&self.f, krate, &self.hash_funcs, self.skip_self)
+    }
+
+    /// The cache's constructor call, `new_fn(module_path!(), "name", tokens, options)`.
+    ///
+    /// `new_fn` is the one place that carries the trait bounds on the return type, and the call
+    /// is spanned at the return type (`span`), so an unusable return type is one error with the
+    /// runtime's message, labelled at the user's `-> T`.
+    pub fn cache_init(
+        &self,
+        new_fn: &TokenStream,
+        options: &TokenStream,
+        span: Span,
+    ) -> TokenStream {
+        let name = self.f.name().to_string();
+        let tokens = self.tokens;
+        quote_spanned! {span=> #new_fn(::core::module_path!(), #name, #tokens, #options) }
+    }
+
+    /// The usual [`Spec::call`]: the runtime's `call`, or `call_fallible` for a function returning
+    /// `Result` (only `Ok` is cached).
+    pub fn call(&self) -> TokenStream {
+        match &self.f.returns {
+            Returns::Plain(_) => quote!(__cache.call(__key, __compute)),
+            Returns::Result { .. } => quote!(__cache.call_fallible(__key, __compute)),
+        }
     }
 }
 

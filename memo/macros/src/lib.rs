@@ -3,7 +3,6 @@
 
 extern crate proc_macro;
 
-use cache_codegen::func::Returns;
 use cache_codegen::options::{OptValue, option_tokens};
 use cache_codegen::{Common, Spec, expand};
 use proc_macro2::TokenStream;
@@ -101,7 +100,6 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
     let krate = quote!(::memo);
     let Common {
         f,
-        tokens,
         ttl,
         max_entries,
         spinner,
@@ -120,11 +118,8 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
         quote_spanned!(span=> ::std::sync::Arc<[u8]>)
     };
     let cache_ty = quote_spanned!(span=> ::memo::__private::MemoFn<#value_ty, #stored_ty>);
-    // `new` is the one place that needs the storage's trait bounds, so a return type that cannot
-    // be stored is one error, at the user's `-> T`, with `Storable`'s message.
     let new_fn =
         quote_spanned!(span=> ::memo::__private::MemoFn::new::<::memo::__private::#storage>);
-    let name = f.name().to_string();
     let persist = option_tokens(
         persist.then(|| quote_spanned!(span=> #krate::__private::Codec::<#value_ty>::bincode())),
     );
@@ -136,13 +131,8 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
             persist: #persist,
         }
     };
-    let cache_init = quote_spanned! {span=>
-        #new_fn(::core::module_path!(), #name, #tokens, #options)
-    };
-    let call = match &f.returns {
-        Returns::Plain(_) => quote!(__cache.call(__key, __compute)),
-        Returns::Result { .. } => quote!(__cache.call_fallible(__key, __compute)),
-    };
+    let cache_init = c.cache_init(&new_fn, &options, span);
+    let call = c.call();
     let full = f.returns.full_type().clone();
     Ok(expand(
         f,

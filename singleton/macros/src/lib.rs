@@ -64,7 +64,6 @@ fn expand_singleton(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
     let krate = quote!(::singleton);
     let Common {
         f,
-        tokens,
         ttl,
         max_entries,
         spinner,
@@ -79,14 +78,12 @@ fn expand_singleton(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
         Returns::Result { full, .. } => replace_ok_type(full, arc_ty),
     };
     let cache_ty = quote_spanned!(span=> #krate::__private::SingletonFn<#value_ty>);
-    let name = f.name().to_string();
     let validate =
         option_tokens(validate.map(|p| quote_spanned!(p.span()=> #p as fn(&#value_ty) -> bool)));
     let on_release =
         option_tokens(on_release.map(|p| quote_spanned!(p.span()=> #p as fn(&#value_ty))));
     // `new` carries the only `Shareable` bound (the cache static itself is `Sync` for any `T`).
-    // The whole call is spanned at `-> T`, so a type that is not thread-safe is one error, there,
-    // with our explanation.
+    let new_fn = quote_spanned!(span=> ::singleton::__private::SingletonFn::<#value_ty>::new);
     let options = quote! {
         #krate::__private::SingletonOptions {
             ttl: #ttl,
@@ -96,13 +93,8 @@ fn expand_singleton(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
             on_release: #on_release,
         }
     };
-    let cache_init = quote_spanned! {span=>
-        ::singleton::__private::SingletonFn::<#value_ty>::new(::core::module_path!(), #name, #tokens, #options)
-    };
-    let call = match &f.returns {
-        Returns::Plain(_) => quote!(__cache.call(__key, __compute)),
-        Returns::Result { .. } => quote!(__cache.call_fallible(__key, __compute)),
-    };
+    let cache_init = c.cache_init(&new_fn, &options, span);
+    let call = c.call();
     Ok(expand(
         f,
         Spec {
