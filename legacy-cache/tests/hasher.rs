@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use legacy_cache::{HashError, hash_value};
+#[cfg(feature = "polars")]
 use polars::prelude::*;
 
 fn h<T>(v: T) -> String
@@ -154,6 +155,7 @@ fn shared_hashes_as_its_value() {
     );
 }
 
+#[cfg(feature = "polars")]
 fn frame(n: usize, bump_row: Option<usize>) -> DataFrame {
     let mut x: Vec<i64> = (0..n as i64).collect();
     if let Some(r) = bump_row {
@@ -167,6 +169,7 @@ fn frame(n: usize, bump_row: Option<usize>) -> DataFrame {
     .unwrap()
 }
 
+#[cfg(feature = "polars")]
 #[test]
 fn test_pandas_large_dataframe_is_sampled_but_compared_by_value() {
     let a = frame(100_000, None);
@@ -177,6 +180,7 @@ fn test_pandas_large_dataframe_is_sampled_but_compared_by_value() {
     assert_ne!(hash_value!(a).unwrap(), hash_value!(changed).unwrap());
 }
 
+#[cfg(feature = "polars")]
 #[test]
 fn test_series_by_value() {
     let a = Series::new("a".into(), &[1i64, 2, 3]);
@@ -186,6 +190,7 @@ fn test_series_by_value() {
     assert_ne!(hash_value!(a).unwrap(), hash_value!(c).unwrap());
 }
 
+#[cfg(feature = "polars")]
 #[test]
 fn sampling_off_hashes_every_row() {
     let a = frame(100_000, None);

@@ -863,6 +863,7 @@ fn serde_types_are_hashed_by_value() {
     assert_eq!(warnings.len(), 1);
 }
 
+#[cfg(feature = "polars")]
 #[test]
 fn frames_mutated_through_shared_are_reported() {
     use polars::prelude::*;

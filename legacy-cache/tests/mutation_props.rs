@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use legacy_cache::{Shared, cache, capture_mutation_warnings};
+#[cfg(feature = "polars")]
 use polars::prelude::*;
 use proptest::prelude::*;
 
@@ -187,6 +188,7 @@ proptest! {
     }
 }
 
+#[cfg(feature = "polars")]
 fn frame_strategy(heights: std::ops::Range<usize>) -> impl Strategy<Value = DataFrame> {
     heights.prop_flat_map(|n| {
         (
@@ -204,6 +206,7 @@ fn frame_strategy(heights: std::ops::Range<usize>) -> impl Strategy<Value = Data
 }
 
 /// A frame mutation that changes the multiset of rows, the schema or the height.
+#[cfg(feature = "polars")]
 #[derive(Clone, Debug)]
 enum FrameMutation {
     SetInt(usize, i64),
@@ -216,6 +219,7 @@ enum FrameMutation {
     CastInt,
 }
 
+#[cfg(feature = "polars")]
 fn frame_mutation() -> impl Strategy<Value = FrameMutation> {
     prop_oneof![
         (any::<usize>(), any::<i64>()).prop_map(|(r, v)| FrameMutation::SetInt(r, v)),
@@ -230,12 +234,14 @@ fn frame_mutation() -> impl Strategy<Value = FrameMutation> {
     ]
 }
 
+#[cfg(feature = "polars")]
 fn set_column(df: &mut DataFrame, column: Column) {
     df.with_column(column).expect("same height");
 }
 
 /// Applies `m` to a frame with at least one row; returns whether the frame changed in a way
 /// the hasher can see (a row's content, the height, or the schema).
+#[cfg(feature = "polars")]
 fn apply_frame(df: &mut DataFrame, m: &FrameMutation) -> bool {
     let n = df.height();
     let col =
@@ -295,16 +301,19 @@ fn apply_frame(df: &mut DataFrame, m: &FrameMutation) -> bool {
     }
 }
 
+#[cfg(feature = "polars")]
 #[cache]
 fn echo_frame(_case: u64, df: DataFrame) -> DataFrame {
     df
 }
 
+#[cfg(feature = "polars")]
 #[cache(sampling = false)]
 fn echo_frame_full(_case: u64, df: DataFrame) -> DataFrame {
     df
 }
 
+#[cfg(feature = "polars")]
 fn check_frame_mutation(
     call: fn(u64, DataFrame) -> Shared<DataFrame>,
     df: DataFrame,
@@ -323,6 +332,7 @@ fn check_frame_mutation(
     Ok(())
 }
 
+#[cfg(feature = "polars")]
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
@@ -333,6 +343,7 @@ proptest! {
     }
 }
 
+#[cfg(feature = "polars")]
 proptest! {
     #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
 
@@ -347,6 +358,7 @@ proptest! {
     }
 }
 
+#[cfg(feature = "polars")]
 fn big_frame() -> DataFrame {
     let n = 200_000i64;
     df!(
@@ -356,6 +368,7 @@ fn big_frame() -> DataFrame {
     .unwrap()
 }
 
+#[cfg(feature = "polars")]
 fn bump_row(df: &mut DataFrame, row: usize) {
     let mut xs: Vec<i64> = df
         .column("i")
@@ -372,6 +385,7 @@ fn bump_row(df: &mut DataFrame, row: usize) {
 /// The known blind spot, shown rather than hidden: with Streamlit's sampling, a change confined
 /// to a row outside the fixed-seed 10,000-row sample of a frame of 100,000+ rows is not
 /// reported. The same change inside the sample is, and with `sampling = false` both are.
+#[cfg(feature = "polars")]
 #[test]
 fn a_mutation_outside_the_sample_of_a_large_frame_goes_unreported() {
     #[cache]

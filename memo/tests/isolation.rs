@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use memo::memo;
+#[cfg(feature = "polars")]
 use polars::prelude::*;
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -16,7 +17,9 @@ type Nested = Vec<(String, Option<i64>, Vec<u8>)>;
 static NESTED_RUNS: AtomicUsize = AtomicUsize::new(0);
 static NESTED_CLONE_RUNS: AtomicUsize = AtomicUsize::new(0);
 static SHARED_RUNS: AtomicUsize = AtomicUsize::new(0);
+#[cfg(feature = "polars")]
 static FRAME_RUNS: AtomicUsize = AtomicUsize::new(0);
+#[cfg(feature = "polars")]
 static FRAME_CLONE_RUNS: AtomicUsize = AtomicUsize::new(0);
 
 /// The value is passed as `_v` (not part of the key), so a hit provably comes from the cache:
@@ -143,6 +146,7 @@ fn apply_shared(v: &mut WithSharedState, m: SharedMut) {
 
 // Frames: a few rows of i64, f64, bool and String columns, each with nulls.
 
+#[cfg(feature = "polars")]
 #[derive(Debug, Clone)]
 struct Rows {
     ints: Vec<Option<i64>>,
@@ -151,6 +155,7 @@ struct Rows {
     texts: Vec<Option<String>>,
 }
 
+#[cfg(feature = "polars")]
 fn rows() -> impl Strategy<Value = Rows> {
     (0usize..7).prop_flat_map(|n| {
         let float = prop_oneof![(-1e6f64..1e6).prop_map(Some), Just(None)];
@@ -169,6 +174,7 @@ fn rows() -> impl Strategy<Value = Rows> {
     })
 }
 
+#[cfg(feature = "polars")]
 fn frame(r: &Rows) -> DataFrame {
     df!(
         "i" => r.ints.clone(),
@@ -179,6 +185,7 @@ fn frame(r: &Rows) -> DataFrame {
     .expect("columns have equal lengths")
 }
 
+#[cfg(feature = "polars")]
 #[memo]
 fn frame_serialized(case: u8, _r: &Rows) -> DataFrame {
     FRAME_RUNS.fetch_add(1, Ordering::SeqCst);
@@ -186,6 +193,7 @@ fn frame_serialized(case: u8, _r: &Rows) -> DataFrame {
     frame(_r)
 }
 
+#[cfg(feature = "polars")]
 #[memo(storage = "clone")]
 fn frame_clone(case: u8, _r: &Rows) -> DataFrame {
     FRAME_CLONE_RUNS.fetch_add(1, Ordering::SeqCst);
@@ -193,6 +201,7 @@ fn frame_clone(case: u8, _r: &Rows) -> DataFrame {
     frame(_r)
 }
 
+#[cfg(feature = "polars")]
 #[derive(Debug, Clone, Copy)]
 enum FrameMut {
     ReplaceColumn,
@@ -207,6 +216,7 @@ enum FrameMut {
     InsertColumn,
 }
 
+#[cfg(feature = "polars")]
 fn frame_mut() -> impl Strategy<Value = FrameMut> {
     prop_oneof![
         Just(FrameMut::ReplaceColumn),
@@ -222,6 +232,7 @@ fn frame_mut() -> impl Strategy<Value = FrameMut> {
     ]
 }
 
+#[cfg(feature = "polars")]
 fn apply_frame(df: &mut DataFrame, m: FrameMut) {
     let names: Vec<String> = df
         .get_column_names()
@@ -280,6 +291,7 @@ fn apply_frame(df: &mut DataFrame, m: FrameMut) {
     };
 }
 
+#[cfg(feature = "polars")]
 fn same_frame(a: &DataFrame, b: &DataFrame) -> bool {
     a.schema() == b.schema() && a.equals_missing(b)
 }
@@ -343,6 +355,7 @@ proptest! {
         prop_assert_eq!(SHARED_RUNS.load(Ordering::SeqCst) - runs, 1);
     }
 
+    #[cfg(feature = "polars")]
     #[test]
     fn frames_are_isolated_with_serialized_storage(
         r in rows(),
@@ -362,6 +375,7 @@ proptest! {
         prop_assert_eq!(FRAME_RUNS.load(Ordering::SeqCst) - runs, 1);
     }
 
+    #[cfg(feature = "polars")]
     #[test]
     fn frames_are_isolated_with_clone_storage(
         r in rows(),

@@ -22,6 +22,7 @@ use std::time::Duration;
 use cache_store::disk::{EntryHeader, read_entry, write_entry};
 use common::Capture;
 use memo::memo;
+#[cfg(feature = "polars")]
 use polars::prelude::{DataFrame, df};
 
 const CHILD_ENV: &str = "MEMO_PERSIST_TEST_CHILD";
@@ -348,6 +349,7 @@ fn ttl_is_honoured_on_disk() {
     assert_eq!(RUNS.load(Ordering::SeqCst), runs);
 }
 
+#[cfg(feature = "polars")]
 #[test]
 fn restart_reads_disk_with_clone_storage_and_frames() {
     // Simulated restart: keep the file, drop the memory entry, call again.

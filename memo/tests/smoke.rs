@@ -1,3 +1,6 @@
+//! The shortest end-to-end use of `#[memo]`: a repeated call is a hit, and an argument whose
+//! name starts with `_` is left out of the key.
+
 use memo::memo;
 
 #[memo]

@@ -10,8 +10,6 @@
 //! assert!(out.output.starts_with("#[singleton::singleton]"));
 //! ```
 
-#![warn(missing_docs)]
-
 mod analyze;
 mod edit;
 pub mod manifest;

@@ -52,6 +52,14 @@ pub fn spinner_text(f: &CachedFn) -> String {
     format!("Running `{}({args})`.", f.name())
 }
 
+/// The type under any references, parentheses and invisible groups: `&&mut (T)` gives `T`.
+/// Attribute options compare types as written, and a parameter `&T` is still "a `T`" to them.
+///
+/// ```
+/// let t: syn::Type = syn::parse_quote!(&&mut (Vec<u8>));
+/// let inner = cache_codegen::strip_refs(&t);
+/// assert_eq!(quote::quote!(#inner).to_string(), "Vec < u8 >");
+/// ```
 pub fn strip_refs(t: &Type) -> &Type {
     match t {
         Type::Reference(r) => strip_refs(&r.elem),

@@ -6,8 +6,9 @@
 //! - [`clock`]: the time source, with a per-thread mock so TTL tests need no sleeping;
 //! - [`registry`]: the list of live caches behind `memo::clear_all()` and friends;
 //! - [`disk`]: atomic, checksummed entry files for persistence;
-//! - [`testing`]: helpers for the tests of the store and of the crates built on it: a deadlock
-//!   guard and a reference model of the store's semantics.
+//! - `testing` (only with the `testing` feature, which test suites turn on in their
+//!   `[dev-dependencies]`): helpers for the tests of the store and of the crates built on it: a
+//!   deadlock guard and a reference model of the store's semantics.
 //!
 //! Keys are `u128` digests computed by the caller (`cache-key` for memo and singleton, the legacy
 //! md5 hasher for `legacy-cache`), so the store never hashes user values itself.
@@ -27,6 +28,7 @@ pub mod disk;
 pub mod events;
 pub mod registry;
 pub mod store;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use registry::{Clear, Registry};

@@ -6,7 +6,9 @@
 //!   run random operation sequences against (model-based testing).
 //!
 //! Nothing here is used by the store itself; it is public so that the other crates' tests can
-//! share one oracle instead of each writing its own.
+//! share one oracle instead of each writing its own, and behind the `testing` feature so that it
+//! is not part of what a user of the caches compiles. A test suite turns it on with
+//! `cache-store = { workspace = true, features = ["testing"] }` under `[dev-dependencies]`.
 
 use std::sync::mpsc;
 use std::thread;
