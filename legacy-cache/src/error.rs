@@ -1,4 +1,5 @@
-//! The hasher's errors, with Streamlit's class names and (paraphrased) messages (§1.9).
+//! The hasher's errors, with the class names and (paraphrased) messages of Streamlit's legacy
+//! hasher.
 //!
 //! All three are **run-time** errors, as in the original: a type the hasher cannot hash is only
 //! discovered when a call tries to hash it. A plain call of a cached function logs them and

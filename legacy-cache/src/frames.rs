@@ -1,4 +1,5 @@
-//! polars `DataFrame` and `Series`: Streamlit's pandas special case (§1.4, item 10).
+//! polars `DataFrame` and `Series`: the counterpart of the legacy hasher's special case for pandas
+//! frames.
 //!
 //! Streamlit hashed a pandas frame as the decimal text of the wrapping sum of
 //! `hash_pandas_object(df)` (one `u64` per row), after replacing any frame of
@@ -10,7 +11,7 @@
 //! - the sample is [`SAMPLE_SIZE`] *distinct* row indices drawn with a splitmix64 generator
 //!   seeded with 0 (a partial Fisher-Yates shuffle), so it depends only on the height;
 //! - payload = `h=<height>;<name>:<dtype>,...;<sum>`. Streamlit's payload was the sum alone,
-//!   which ignored column names (issue #7086); mixing in the schema and the full height is
+//!   which ignored column names (Streamlit issue #7086); mixing in the schema and the full height is
 //!   cheap and makes the mutation check see renames, casts and appended rows.
 //!
 //! Kept on purpose (faithful): the sum is **row-order-insensitive** (sorting or swapping rows is

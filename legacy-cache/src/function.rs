@@ -1,4 +1,5 @@
-//! The per-function cache behind a `#[cache]` function, and the call flow of §1.2.
+//! The per-function cache behind a `#[cache]` function, and the legacy call flow: function key,
+//! value key, memory lookup (with the mutation check on a hit), then disk, then the function.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -278,7 +279,8 @@ impl<T: Send + Sync + 'static> LegacyFn<T> {
         self.call_fallible(mode, key, || Ok(compute()))
     }
 
-    /// A hit: re-hash the object and compare with the hash it was stored with (§1.5).
+    /// A hit: re-hash the object and compare with the hash it was stored with (the mutation
+    /// check).
     fn hit<M: Mode, E>(&self, shared: Shared<T>) -> M::Out<Result<Shared<T>, E>> {
         if let (Some(stored), Some(hash)) = (shared.slot().hash, self.hash_output) {
             match self.output_digest(hash, &shared) {

@@ -1,4 +1,5 @@
-//! The legacy hasher (§1.4): type-name framing, nested md5 digests for containers, md5 keys.
+//! The legacy hasher (Streamlit's `_CodeHasher`): type-name framing, nested md5 digests for
+//! containers, md5 keys.
 //!
 //! `to_bytes(v) = <type name> ":" <payload>`, and a value's hash is `md5(to_bytes(v))`. The type
 //! names are Python's where a Rust type has a Python counterpart, so simple keys come out

@@ -17,7 +17,7 @@
 //!
 //! # Options (`#[cache(...)]`)
 //!
-//! All of the original's parameters, with the original names (§1.1):
+//! All of the original's parameters, with the original names:
 //!
 //! | option | meaning |
 //! |---|---|
@@ -33,7 +33,7 @@
 //!
 //! `ttl` and `max_entries` only bound memory. Changing them gives a fresh (empty) memory cache
 //! (trivially: options are compile-time and each process starts empty); persisted entries stay
-//! reachable, since the function key covers the function item but not the attribute (§1.7).
+//! reachable, since the function key covers the function item but not the attribute.
 //!
 //! # What a cached function returns
 //!
@@ -43,7 +43,7 @@
 //! `fn f(args) -> Result<T, E>` becomes `Result<Shared<T>, E>`: only `Ok` values are cached, an
 //! `Err` passes through, as an exception did. Cached values must be `Send + Sync + 'static`.
 //!
-//! # The key (§1.2)
+//! # The key
 //!
 //! The function key is md5 of the module path, the name (`Type.name` for methods) and the
 //! function item's tokens ([`function_key`]). The value key is md5 of *every* argument in order,
@@ -52,7 +52,7 @@
 //! distinction cannot arise; argument order does matter (`f(1, 2)` and `f(2, 1)` differ) and a
 //! function without arguments has the key `md5("")`, as in Streamlit.
 //!
-//! # The hasher and its errors (§1.4, §1.9)
+//! # The hasher and its errors
 //!
 //! Values are hashed by the legacy hasher ([`hash`]): [`LegacyHash`] types first, then any
 //! `serde::Serialize` type ([`serde_hash`]), polars frames by Streamlit's row-hash sum
@@ -73,10 +73,10 @@
 //! returned uncached (after the function ran, as in Streamlit); a failed re-hash on a hit
 //! returns the cached object unchecked. Streamlit raised instead, but it raised into a script
 //! runner that showed the error on the page and kept serving; in a Rust program a panic would
-//! bring down the caller, and the standard is "no panics on user input". Use `try_f`
-//! where the error must be handled.
+//! bring down the caller, and user input must never cause a panic. Use `try_f` where the error
+//! must be handled.
 //!
-//! # The mutation check (§1.5)
+//! # The mutation check
 //!
 //! Unless `allow_output_mutation = true`, the return value is hashed when stored and re-hashed
 //! on **every** hit. On a mismatch a [`CachedObjectMutationWarning`] is emitted (a `tracing`
@@ -85,7 +85,7 @@
 //! hit. Hits clone two `Arc`s and otherwise cost only this check (nothing when mutation is
 //! allowed). Arguments are not checked for mutation, as in the original.
 //!
-//! # Concurrency (§1.11)
+//! # Concurrency
 //!
 //! There is no lock around computation: two threads that miss the same key at the same time
 //! both run the function (and each gets the object it computed; the later one stays cached), as

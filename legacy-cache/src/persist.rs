@@ -1,4 +1,4 @@
-//! `persist = true` (§1.6): one global directory, one file per entry.
+//! `persist = true`: one global directory, one file per entry.
 //!
 //! - **Directory**: the one set with [`set_cache_dir`] (a harness and test knob), else the
 //!   `LEGACY_CACHE_DIR` environment variable, else `$HOME/.cache/legacy-cache`, else

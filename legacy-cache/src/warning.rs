@@ -1,4 +1,4 @@
-//! `CachedObjectMutationWarning` (§1.5): emitted on a hit whose value no longer hashes as it did
+//! `CachedObjectMutationWarning`: emitted on a hit whose value no longer hashes as it did
 //! when it was stored.
 //!
 //! Each warning is

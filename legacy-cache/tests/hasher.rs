@@ -1,4 +1,4 @@
-//! Streamlit's legacy hasher tests (§5.2, `HashTest`) that apply to Rust, and byte-for-byte
+//! Streamlit's legacy hasher tests (`hashing_test.py`, `HashTest`) that apply to Rust, and byte-for-byte
 //! checks against digests computed with Streamlit's algorithm in CPython 3.11.
 
 use std::collections::{BTreeMap, HashMap, HashSet};

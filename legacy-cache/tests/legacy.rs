@@ -1,4 +1,4 @@
-//! Streamlit's legacy `st.cache` tests (§5.1) that apply to Rust, plus the Rust-specific
+//! Streamlit's legacy `st.cache` tests (`legacy_caching/caching_test.py`) that apply to Rust, plus the Rust-specific
 //! contract (Shared, try_<name>, hash_funcs forms, concurrency).
 //!
 //! Each test uses its own cached functions, so tests running in parallel do not share entries.
@@ -747,7 +747,8 @@ fn destructuring_and_mut_parameters_work() {
     assert_eq!(*sum((2, 1), vec![3]), 6);
 }
 
-/// No lock around computation (§1.2 step 7): two threads missing the same key both compute.
+/// No lock around computation (as in the original's call flow): two threads missing the same key
+/// both compute.
 #[test]
 fn concurrent_misses_may_compute_twice() {
     static CALLS: AtomicUsize = AtomicUsize::new(0);

@@ -1,4 +1,4 @@
-//! The mutation check (§1.5) under random values and random mutations.
+//! The mutation check under random values and random mutations.
 //!
 //! Each case calls an identity-like cached function with a fresh case id (so cases never share
 //! entries), mutates the returned object through `Shared::mutate`, and calls again: the hit must

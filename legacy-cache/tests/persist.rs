@@ -1,4 +1,4 @@
-//! `persist = true` (§1.6) in its own test binary: the persistence directory and
+//! `persist = true` in its own test binary: the persistence directory and
 //! `clear_cache` are process-wide, so these tests take a lock and share one temporary directory.
 
 mod common;

@@ -247,8 +247,10 @@ mod polars_isolated {
     use super::CloneIsolated;
     use polars::prelude::{DataFrame, Series};
 
-    /// `DataFrame::clone` shares Arrow buffers; every safe mutation path copies before writing
-    /// (see `shared/reference/dependencies.md`), so clones are isolated.
+    /// `DataFrame::clone` shares Arrow buffers, and every safe mutation path (`apply_mut`,
+    /// `with_column`, `replace`, `extend`, `vstack_mut`, `rechunk_mut`, arithmetic, slices)
+    /// copies before writing, so clones are isolated. Only `unsafe` writes or `Object` columns
+    /// with interior mutability could break that.
     impl CloneIsolated for DataFrame {
         fn approx_bytes(&self) -> usize {
             self.estimated_size()

@@ -1,5 +1,5 @@
-//! Streamlit's `cache_data` checklist (reference §5.3–5.5) as far as it applies to Rust, plus
-//! the key rules: the underscore rule (property 2), `hash_funcs`, methods, `Result`/`Option`
+//! Streamlit's own `memo` and `cache_data` tests, as far as they apply to Rust, plus
+//! the key rules: the underscore rule, `hash_funcs`, methods, `Result`/`Option`
 //! returns, companions (`clear`, `clear_entry`, `stats`).
 //!
 //! Each test uses its own functions and counters: tests of one binary run in parallel.
@@ -115,7 +115,8 @@ fn test_ignored_args() {
     assert_eq!(get(&WILD), 1);
 }
 
-// Property (2): the underscore rule, for arbitrary call sequences.
+// The underscore rule (a `_`-prefixed parameter is not part of the key), for arbitrary call
+// sequences.
 
 counter!(UNDERSCORE_RUNS);
 

@@ -1,4 +1,4 @@
-//! Property (4) and the concurrency checklist: many threads and one key run the function once
+//! Concurrency: many threads and one key run the function once
 //! (and each gets its own copy); recursion neither deadlocks nor recomputes; a panic reaches the
 //! caller, caches nothing, and does not strand a concurrent waiter.
 

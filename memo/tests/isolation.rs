@@ -1,4 +1,4 @@
-//! Property (1), by-value isolation: whatever a caller does to the value it got back, every later
+//! By-value isolation: whatever a caller does to the value it got back, every later
 //! hit equals the first computed value, for nested std values, values holding `Arc<Mutex<_>>`,
 //! and polars frames with nulls, with both `storage = "serialized"` (default) and
 //! `storage = "clone"`. This is Streamlit's `test_mutate_return` for `cache_data`, generalised.

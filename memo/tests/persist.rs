@@ -1,4 +1,4 @@
-//! `persist = "disk"` (reference §2.8, checklist §5.3/§5.5): file names, reading persisted data,
+//! `persist = "disk"`, as Streamlit's `cache_data` tests check it: file names, reading persisted data,
 //! bad files, per-function clearing, TTL on disk, an unwritable directory, and a second process
 //! finding what the first one persisted.
 //!

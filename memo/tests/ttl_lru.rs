@@ -1,4 +1,4 @@
-//! Property (3): TTL and LRU of a `#[memo]` function against a reference model, under the
+//! TTL and LRU of a `#[memo]` function against a reference model, under the
 //! per-thread `MockClock` (so every cached call happens on the test thread), plus Streamlit's
 //! `CommonCacheTTLTest`.
 

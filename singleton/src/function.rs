@@ -57,6 +57,16 @@ impl<T> std::fmt::Debug for SingletonOptions<T> {
 /// let b = cache.call(key, || unreachable!("created once"));
 /// assert!(std::sync::Arc::ptr_eq(&a, &b));
 /// ```
+///
+/// # Invariant: `T` is thread-safe
+///
+/// Every `SingletonFn<T>` that exists has `T: Send + Sync + 'static` ([`Shareable`]), although
+/// the struct itself does not say so: [`SingletonFn::new`], the only constructor, requires it,
+/// the fields are private, and there is no `Default`, `Clone` or other way to make one. The
+/// `unsafe impl`s of `Send` and `Sync` below rely on this, so a new constructor, a derive that
+/// builds a value, or a public field must keep the `T: Shareable` bound. The bound is on `new`
+/// rather than on the struct so that a non-thread-safe `T` fails with `Shareable`'s single
+/// message instead of a cascade of auto-trait errors from inside the store.
 pub struct SingletonFn<T> {
     module: &'static str,
     name: &'static str,
@@ -74,10 +84,10 @@ impl<T> std::fmt::Debug for SingletonFn<T> {
     }
 }
 
-// SAFETY: `new`, the only way to make a `SingletonFn<T>` (its fields are private; there is no
-// `Default` or `Clone`), requires `T: Shareable`, i.e. `T: Send + Sync + 'static`. Every
-// `SingletonFn<T>` that exists therefore has a thread-safe `T`, and all its fields (a mutex-guarded
-// map of `Arc<T>`, `fn` pointers, `&'static str`s) are then `Send + Sync`.
+// SAFETY: by the invariant documented on `SingletonFn` (`new`, the only way to make one, requires
+// `T: Shareable`, i.e. `T: Send + Sync + 'static`), every `SingletonFn<T>` that exists has a
+// thread-safe `T`, and all its fields (a mutex-guarded map of `Arc<T>`, `fn` pointers,
+// `&'static str`s) are then `Send + Sync`.
 //
 // Why not let the compiler derive it: the cache static of a function returning, say, a
 // `RefCell` would then fail to type-check with half a dozen of rustc's auto-trait errors from

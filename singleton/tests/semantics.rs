@@ -1,4 +1,4 @@
-//! `#[singleton]` semantics (reference §3 and checklist §5.3/§5.4/§5.6): one shared object per
+//! `#[singleton]` semantics (`st.cache_resource`'s, and what Streamlit's tests check): one shared object per
 //! key, identity across calls and threads until cleared or expired, the underscore rule, TTL/LRU
 //! and `on_release` against a reference model, validate, clearing, single creation under
 //! contention, nesting, panics, `Result`, and types that are neither `Clone` nor `Serialize`.

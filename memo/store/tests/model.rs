@@ -5,7 +5,8 @@
 //! released (`on_release`, in order), on the hit/miss/entry/byte counters, and on which keys are
 //! live.
 //!
-//! What the model encodes (Streamlit's `TTLCache` semantics, §2.1/§2.8 of the reference):
+//! What the model encodes (the semantics of the `cachetools.TTLCache` behind Streamlit's
+//! `cache_data` and `cache_resource`, in memory and for `persist = "disk"`):
 //! - TTL is measured from insertion; an entry whose age is `>= ttl` is a miss;
 //! - a read refreshes LRU recency but not the TTL;
 //! - inserting beyond `max_entries` evicts the least recently used entries;
