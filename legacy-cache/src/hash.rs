@@ -17,7 +17,7 @@
 //! | `None` | `NoneType` | `0`; `Some(x)` hashes as `x` (Python has no `Some`) |
 //! | `HashMap`, `BTreeMap` | `dict` | md5 over the *sorted* md5 digests of `to_bytes((k, v))` |
 //! | `HashSet`, `BTreeSet` | `set` | md5 over the sorted md5 digests of the elements |
-//! | polars `DataFrame` / `Series` | `DataFrame` / `Series` | see [`crate::frames`] |
+//! | polars `DataFrame` / `Series` (`polars` feature) | `DataFrame` / `Series` | see the `frames` module |
 //! | `Box`, `Rc`, `Arc`, `&`, `Cow`, [`Shared`] | (transparent) | the pointee's bytes |
 //! | other `Serialize` types | struct / enum name | see [`crate::serde_hash`] |
 //!
@@ -105,8 +105,8 @@ impl fmt::Debug for LegacyHasher {
 }
 
 impl LegacyHasher {
-    /// A fresh stream. `sampling`: hash large frames by a 10,000-row sample, as Streamlit did
-    /// (see [`crate::frames`]).
+    /// A fresh stream. `sampling`: hash polars frames of 100,000+ rows by a 10,000-row sample,
+    /// as Streamlit did (see the `frames` module, `polars` feature).
     pub fn new(sampling: bool) -> Self {
         Self {
             md5: Md5::new(),

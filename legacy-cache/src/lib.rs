@@ -28,7 +28,7 @@
 //! | `hash_funcs(Type = path::to::func, ...)` | hash parameters (and the receiver, as `Self`) and the return value whose declared type is `Type` as `func(&value)`; the result is hashed again, so a function returning a constant disables hashing of that type. Matched on the types as written, ignoring `&`: exact types only, so `Type` does not match `Vec<Type>` or a wrapper of it (Streamlit matched the exact class, not subclasses). Entries that match nothing are ignored, as Streamlit ignored types it never met. `func` may return `Result<_, E: Display>`: an `Err`, like a panic, is a [`UserHashError`] |
 //! | `max_entries = N` | keep at most N entries in memory, evicting the least recently used |
 //! | `ttl = SECONDS` | memory entries expire this long after insertion (reads do not extend it); also `"1h30m"` or a `Duration` expression |
-//! | `sampling = false` | **harness knob, not a Streamlit parameter**: hash polars frames of 100,000+ rows in full instead of by Streamlit's 10,000-row sample, so benchmarks can compare "sampled" and "full" mutation checks (see [`frames`]) |
+//! | `sampling = false` | **harness knob, not a Streamlit parameter**: hash polars frames of 100,000+ rows in full instead of by Streamlit's 10,000-row sample, so benchmarks can compare "sampled" and "full" mutation checks (see the `frames` module, `polars` feature) |
 //! | `in_impl` | for an associated function without `self` or `Self` in its signature |
 //!
 //! `ttl` and `max_entries` only bound memory. Changing them gives a fresh (empty) memory cache
@@ -55,8 +55,8 @@
 //! # The hasher and its errors
 //!
 //! Values are hashed by the legacy hasher ([`hash`]): [`LegacyHash`] types first, then any
-//! `serde::Serialize` type ([`serde_hash`]), polars frames by Streamlit's row-hash sum
-//! ([`frames`]). Any other type compiles, and fails **at run time** with an
+//! `serde::Serialize` type ([`serde_hash`]), polars frames by Streamlit's row-hash sum (the
+//! `frames` module, with the `polars` feature). Any other type compiles, and fails **at run time** with an
 //! [`UnhashableTypeError`] naming the type and where it was found, as the original did. A failing
 //! user hash function gives a [`UserHashError`], anything unexpected an [`InternalHashError`].
 //!
@@ -105,6 +105,12 @@
 //! Function-body hashing through referenced globals (Rust has no bytecode to walk; the tokens
 //! of the item stand in for it), `CachedStFunctionWarning`, the `client.caching` switch and the
 //! 1.18 deprecation banner.
+//!
+//! # Cargo features
+//!
+//! - `polars` (off by default): hashing of polars `DataFrame` and `Series` by Streamlit's
+//!   row-hash sum (the `frames` module), the counterpart of its pandas special case. It is opt-in
+//!   because polars is by far the largest part of the build.
 
 mod dispatch;
 pub mod error;

@@ -57,6 +57,13 @@
 //!   copy. Different keys compute in parallel; recursion works. A panic reaches its caller,
 //!   caches nothing and leaves nobody waiting.
 //! - On a miss the caller gets the computed value itself; the cache keeps its own copy.
+//!
+//! # Cargo features
+//!
+//! - `polars` (off by default): [`KeyHash`] for polars `DataFrame`, `Series`, `Column`, `Schema`
+//!   and `DataType` (by content and schema, independent of chunking), and copy-on-write
+//!   `storage = "clone"` for `DataFrame` and `Series`. It is opt-in because polars is by far the
+//!   largest part of the build; a service that never caches frames does not compile it.
 
 pub mod codec;
 mod function;

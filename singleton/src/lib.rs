@@ -61,6 +61,12 @@
 //! one. The initializer never runs under a lock, so a singleton may call another singleton (or
 //! itself with another key). A panic in the initializer reaches its caller, caches nothing and
 //! leaves no waiter stuck.
+//!
+//! # Cargo features
+//!
+//! - `polars` (off by default): polars `DataFrame`, `Series`, `Column`, `Schema` and `DataType`
+//!   arguments can be part of the key (`KeyHash` from `cache-key`). It is opt-in because polars
+//!   is by far the largest part of the build.
 
 mod function;
 

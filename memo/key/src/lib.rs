@@ -11,6 +11,10 @@
 //! macros pick between the two at compile time (see [`__private`]) and reject everything else
 //! with an error that points at the parameter and suggests the `_` prefix.
 //!
+//! With the `polars` feature (off by default, because polars is by far the largest part of the
+//! build), [`KeyHash`] is also implemented for polars `DataFrame`, `Series`, `Column`, `Schema`
+//! and `DataType`, by content and schema, independent of chunking and slicing.
+//!
 //! ```
 //! use cache_key::{KeyHash, KeyHasher};
 //!
