@@ -59,11 +59,10 @@ impl Registry {
     }
 
     /// Clears every registered cache. The list lock is not held while clearing, so a clear hook
-    /// (an `on_release` callback, say) may itself use cached functions.
+    /// (an `on_release` callback, say) may itself use cached functions. Every cache is cleared
+    /// even if clearing one panics; the first panic is re-raised once all are done.
     pub fn clear_all(&self) {
-        for cache in self.snapshot() {
-            cache.clear();
-        }
+        crate::store::run_all(self.snapshot(), |cache| cache.clear());
     }
 
     /// Returns the cache in `cell`, creating it with `init` and registering it on first use.
