@@ -30,7 +30,7 @@
 //! | `ttl = 90` / `"1h30m"` / `Duration` expr | entries expire this long after insertion (memory and disk) |
 //! | `max_entries = N` | keep at most N entries, evicting the least recently used |
 //! | `persist = "disk"` (or `true`) | also store entries on disk (see [`persist`]) |
-//! | `show_spinner = true` / `"text"` | emit a `tracing` event ``Running `f(...)`.`` on each miss ([`cache_store::events`]) |
+//! | `show_spinner = false` / `"text"` | by default (`true`, as in Streamlit) each miss emits the `tracing` event ``Running `f(...)`.`` ([`cache_store::events`]); `false` turns it off, a string gives other text |
 //! | `hash_funcs(Type = path, ...)` | hash arguments of `Type` as `path(&arg)` instead |
 //! | `storage = "clone"` | copy-on-write storage for [`storage::CloneIsolated`] types (default `"serialized"`) |
 //! | `skip_self` | on a method, leave the receiver out of the key (Rust cannot spell `_self`) |

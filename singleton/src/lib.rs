@@ -34,7 +34,7 @@
 //! | `max_entries = N` | keep at most N objects, evicting the least recently used |
 //! | `validate = path` | `fn(&T) -> bool` called on every hit; `false` drops the object and creates a new one |
 //! | `on_release = path` | `fn(&T)` called once for every object that leaves the cache (expiry, eviction, failed validation, clear), never under a lock |
-//! | `show_spinner = true` / `"text"` | emit a `tracing` event ``Running `f(...)`.`` on each miss |
+//! | `show_spinner = false` / `"text"` | by default (`true`, as in Streamlit) each miss emits the `tracing` event ``Running `f(...)`.`` (see `cache_store::events`); `false` turns it off, a string gives other text |
 //! | `hash_funcs(Type = path, ...)` | hash arguments of `Type` as `path(&arg)` instead |
 //! | `skip_self` | on a method, leave the receiver out of the key |
 //! | `in_impl` | on an associated function without `self` or `Self` in its signature |

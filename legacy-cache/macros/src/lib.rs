@@ -96,27 +96,6 @@ fn bool_option(opts: &mut Options, name: &str, default: bool) -> syn::Result<boo
     }
 }
 
-/// `show_spinner`: on by default, as in Streamlit; `false` turns it off; a string replaces the
-/// text.
-fn spinner_option(opts: &mut Options, default_text: String) -> syn::Result<Option<String>> {
-    let Some(o) = opts.raw("show_spinner") else {
-        return Ok(Some(default_text));
-    };
-    match &o.value {
-        OptValue::Flag => Ok(Some(default_text)),
-        OptValue::Expr(Expr::Lit(ExprLit {
-            lit: Lit::Bool(b), ..
-        })) => Ok(b.value.then_some(default_text)),
-        OptValue::Expr(Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        })) => Ok(Some(s.value())),
-        _ => Err(syn::Error::new(
-            o.span(),
-            "`show_spinner` takes `true`, `false` or the text to show",
-        )),
-    }
-}
-
 fn is_self(t: &Type) -> bool {
     strip_refs(t).to_token_stream().to_string() == "Self"
 }
@@ -177,7 +156,7 @@ fn expand_cache(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream
     let f = CachedFn::parse(item, "cache", in_impl)?;
     let persist = bool_option(&mut opts, "persist", false)?;
     let allow_mutation = bool_option(&mut opts, "allow_output_mutation", false)?;
-    let spinner = spinner_option(&mut opts, spinner_text(&f))?;
+    let spinner = opts.show_spinner(spinner_text(&f))?;
     // Accepted for compatibility; it silenced a warning that has no counterpart here.
     let _suppress_st_warning = bool_option(&mut opts, "suppress_st_warning", false)?;
     let hash_funcs = opts.hash_funcs()?;
