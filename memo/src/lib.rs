@@ -70,6 +70,13 @@ pub use memo_macros::memo;
 
 static REGISTRY: cache_store::Registry = cache_store::Registry::new();
 
+// The `stats()` companion of a generic function sums its instantiations' counters.
+impl<T: 'static, V: Clone + Send + Sync + 'static> cache_store::Counted for MemoFn<T, V> {
+    fn stats(&self) -> Stats {
+        MemoFn::stats(self)
+    }
+}
+
 /// Empties every `#[memo]` function of this process, and removes every persisted memo entry
 /// (`*.memo`) in the persistence directory, as `st.cache_data.clear()` removes Streamlit's cache
 /// directory.
@@ -105,6 +112,20 @@ pub mod __private {
         init: impl FnOnce() -> C,
     ) -> &'static C {
         super::REGISTRY.static_cache(cell, init)
+    }
+
+    pub use cache_store::Instances;
+    pub use cache_store::registry::instance_tokens;
+
+    /// The cache of one instantiation of a method or generic function (see
+    /// [`cache_store::Instances`]), registered for [`crate::clear_all`] on creation.
+    pub fn instance_cache<C: cache_store::Clear + cache_store::Counted + 'static>(
+        cells: &'static Instances,
+        site: &'static str,
+        generics: &'static str,
+        init: impl FnOnce() -> C,
+    ) -> &'static C {
+        cells.get(&super::REGISTRY, site, generics, init, |_| {})
     }
 
     /// A return type that the chosen storage can keep.

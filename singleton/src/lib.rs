@@ -123,4 +123,18 @@ pub mod __private {
     ) -> &'static C {
         super::REGISTRY.static_cache(cell, init)
     }
+
+    pub use cache_store::Instances;
+    pub use cache_store::registry::instance_tokens;
+
+    /// The cache of one instantiation of a method or generic function (see
+    /// [`cache_store::Instances`]), registered for [`crate::clear_all`] on creation.
+    pub fn instance_cache<C: cache_store::Clear + cache_store::Counted + 'static>(
+        cells: &'static Instances,
+        site: &'static str,
+        generics: &'static str,
+        init: impl FnOnce() -> C,
+    ) -> &'static C {
+        cells.get(&super::REGISTRY, site, generics, init, |_| {})
+    }
 }

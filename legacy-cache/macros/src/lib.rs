@@ -153,7 +153,7 @@ fn expand_cache(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream
     let tokens = token_hash(&TokenStream::new(), &item);
     let mut opts = Options::parse("cache", attr)?;
     let in_impl = bool_option(&mut opts, "in_impl", false)?;
-    let f = CachedFn::parse(item, "cache", in_impl)?;
+    let f = CachedFn::parse(item, "cache", in_impl, false)?;
     let persist = bool_option(&mut opts, "persist", false)?;
     let allow_mutation = bool_option(&mut opts, "allow_output_mutation", false)?;
     let spinner = opts.show_spinner(spinner_text(&f))?;
