@@ -47,10 +47,28 @@
 //! `m_clear()`, `m_clear_entry(&self, <same arguments>)` and `m_stats()`. [`clear_all`] empties
 //! every memo function of the process.
 //!
+//! Generic functions, functions with `impl Trait` parameters, methods of generic `impl`s and
+//! trait default methods get one cache per instantiation. For a generic function, `f::clear()`
+//! and `f::stats()` cover every instantiation created so far; `f::clear_entry` takes the
+//! function's own arguments and so finds its instantiation.
+//!
+//! ```
+//! #[memo::memo]
+//! fn width<T>() -> usize {
+//!     std::mem::size_of::<T>()
+//! }
+//!
+//! assert_eq!(width::<u8>(), 1);
+//! assert_eq!(width::<u64>(), 8); // its own cache, not the `u8` one's value
+//! assert_eq!(width::stats().entries, 2);
+//! ```
+//!
 //! # Semantics
 //!
-//! - The key is the function (module path, name, and a hash of its tokens, attribute included)
-//!   plus the `(name, value)` pairs of its hashed parameters in declaration order.
+//! - The key is the function (its full path as `std::any::type_name` prints it, enclosing
+//!   functions and `Self` type included, its concrete generic arguments, and a hash of its
+//!   tokens, attribute included) plus the `(name, value)` pairs of its hashed parameters in
+//!   declaration order.
 //! - `Result<T, E>` functions cache only `Ok`; `Err` passes through. `Option<T>` is cached as a
 //!   value.
 //! - Concurrent misses of one key run the function once; the others wait and each get their own

@@ -6,16 +6,24 @@
 use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use memo::memo;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Points `MEMO_CACHE_DIR` at a fresh temporary directory, once, before any cache exists.
+const CHILD_ENV: &str = "MEMO_IDENTITY_TEST_CHILD";
+
+/// Points `MEMO_CACHE_DIR` at a fresh temporary directory, once, before any cache exists (in a
+/// child process, at the parent's directory).
 fn cache_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
+        if std::env::var_os(CHILD_ENV).is_some() {
+            return PathBuf::from(std::env::var_os("MEMO_CACHE_DIR").expect("set by the parent"));
+        }
         let dir = tempfile::Builder::new()
             .prefix("memo-identity-test-")
             .tempdir()
@@ -164,11 +172,15 @@ fn memo_files() -> usize {
 }
 
 #[test]
-fn functions_with_the_same_text_at_different_paths_do_not_share_persisted_entries() {
+fn nested_functions_with_the_same_text_do_not_share_persisted_entries() {
     cache_dir();
     assert_eq!(limit_a(), 10);
     assert_eq!(limit_b(), 20);
+}
 
+#[test]
+fn methods_with_the_same_text_in_different_impls_do_not_share_persisted_entries() {
+    cache_dir();
     let before = memo_files();
     assert_eq!(Alpha.label(1), "alpha-1");
     assert_eq!(Beta.label(1), "beta-1");
@@ -176,4 +188,86 @@ fn functions_with_the_same_text_at_different_paths_do_not_share_persisted_entrie
     Alpha::label_clear();
     assert_eq!(memo_files(), before + 1, "Alpha's clear leaves Beta's file");
     assert_eq!(Beta::label_stats().entries, 1);
+}
+
+impl Alpha {
+    // `Self` in the cached type: the cache is not a `static` of that type, so this is fine.
+    #[memo]
+    fn make(_n: u32) -> Self {
+        Alpha
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+struct Point(u32);
+
+impl Point {
+    #[memo]
+    fn on_diagonal(x: u32) -> Self {
+        Point(x)
+    }
+}
+
+#[test]
+fn the_cached_type_may_be_written_with_self() {
+    assert_eq!(Point::on_diagonal(3), Point(3));
+    assert_eq!(Point::on_diagonal(3), Point(3));
+    assert_eq!(Point::on_diagonal_stats().hits, 1);
+    let _ = Alpha::make;
+}
+
+static SIZE_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+struct Sized_<T>(PhantomData<T>);
+
+impl<T> Sized_<T> {
+    #[memo(persist = "disk", in_impl)]
+    fn size() -> usize {
+        SIZE_RUNS.fetch_add(1, Ordering::SeqCst);
+        std::mem::size_of::<T>()
+    }
+}
+
+/// Re-executes this test binary to run only `test`, with `CHILD_ENV` set.
+fn run_child(test: &str) -> std::process::Output {
+    Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, test)
+        .env("MEMO_CACHE_DIR", cache_dir())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn per_instantiation_keys_are_stable_across_processes() {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        return;
+    }
+    cache_dir();
+    assert_eq!(Sized_::<u16>::size(), 2);
+    assert_eq!(Sized_::<[u8; 5]>::size(), 5);
+    assert_eq!(SIZE_RUNS.load(Ordering::SeqCst), 2);
+    let out = run_child("child_reads_per_instantiation_entries");
+    assert!(
+        out.status.success(),
+        "child failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+        "the child ran its test"
+    );
+}
+
+#[test]
+fn child_reads_per_instantiation_entries() {
+    if std::env::var(CHILD_ENV).is_err() {
+        return;
+    }
+    cache_dir();
+    // Each instantiation finds its own entry, written by the parent process.
+    assert_eq!(Sized_::<[u8; 5]>::size(), 5);
+    assert_eq!(Sized_::<u16>::size(), 2);
+    assert_eq!(SIZE_RUNS.load(Ordering::SeqCst), 0, "read from disk, not recomputed");
 }

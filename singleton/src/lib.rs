@@ -33,7 +33,7 @@
 //! | `ttl = 90` / `"1h30m"` / `Duration` expr | entries expire this long after insertion |
 //! | `max_entries = N` | keep at most N objects, evicting the least recently used |
 //! | `validate = path` | `fn(&T) -> bool` called on every hit; `false` drops the object and creates a new one |
-//! | `on_release = path` | `fn(&T)` called once for every object that leaves the cache (expiry, eviction, failed validation, clear), never under a lock |
+//! | `on_release = path` | `fn(&T)` called once for every object that leaves the cache (expiry, eviction, failed validation, clear), never under a lock; if it panics for one object, the others still get released and the first panic then reaches the caller that made them leave |
 //! | `show_spinner = false` / `"text"` | by default (`true`, as in Streamlit) each miss emits the `tracing` event ``Running `f(...)`.`` (see `cache_store::events`); `false` turns it off, a string gives other text |
 //! | `hash_funcs(Type = path, ...)` | hash arguments of `Type` as `path(&arg)` instead |
 //! | `skip_self` | on a method, leave the receiver out of the key |
@@ -54,6 +54,24 @@
 //! As for memo: `f::clear()`, `f::clear_entry(<same arguments>)`, `f::stats()` beside a free
 //! function, `m_clear()`, `m_clear_entry(..)`, `m_stats()` beside a method; [`clear_all`] for
 //! every singleton of the process.
+//!
+//! # Generics
+//!
+//! Each instantiation has its own cache: a generic function `f::<T>`, a function with
+//! `impl Trait` parameters, a method of `impl<T> W<T>` and a trait's default method get one
+//! cache per concrete type (see `cache_store::Instances`). `f::clear()` and `f::stats()` of a
+//! generic function cover all its instantiations created so far.
+//!
+//! ```
+//! #[singleton::singleton]
+//! fn default_of<T: Default + Send + Sync + 'static>() -> T {
+//!     T::default()
+//! }
+//!
+//! assert_eq!(*default_of::<u8>(), 0);
+//! assert_eq!(*default_of::<String>(), "");
+//! assert_eq!(default_of::stats().entries, 2);
+//! ```
 //!
 //! # Concurrency
 //!

@@ -18,14 +18,20 @@
 //! impl f { pub fn clear(); pub fn clear_entry(a: A, _b: B) -> bool; pub fn stats() -> Stats; }
 //! ```
 //!
-//! In an `impl` block the static sits behind a hidden associated function and the companions are
-//! associated functions named `f_clear`, `f_clear_entry` and `f_stats`.
+//! In an `impl` block (or a trait) the cache sits behind a hidden associated function and the
+//! companions are associated functions named `f_clear`, `f_clear_entry` and `f_stats`. A `static`
+//! is shared by every instantiation of the generic code around it, so wherever the code may be
+//! generic (methods, whose `impl` the macro cannot see; functions with generic or `impl Trait`
+//! parameters) the static is a `cache_store::Instances` holding one cache per instantiation,
+//! found by `type_name` strings ([`site_name`], [`func::CachedFn::generics_key`]). The same
+//! strings go into the function key ([`instance_tokens`]).
 
 pub mod func;
 pub mod options;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Type, TypePath};
 
 use crate::func::{CachedFn, Returns};
@@ -247,10 +253,16 @@ impl Common {
 
     /// The usual [`Spec::call`]: the runtime's `call`, or `call_fallible` for a function returning
     /// `Result` (only `Ok` is cached).
+    ///
+    /// Spanned at the cached type, where a bound the runtime's methods put on it (`'static`)
+    /// is reported.
     pub fn call(&self) -> TokenStream {
+        let span = self.f.returns.value_type().span();
         match &self.f.returns {
-            Returns::Plain(_) => quote!(__cache.call(__key, __compute)),
-            Returns::Result { .. } => quote!(__cache.call_fallible(__key, __compute)),
+            Returns::Plain(_) => quote_spanned!(span=> __cache.call(__key, __compute)),
+            Returns::Result { .. } => {
+                quote_spanned!(span=> __cache.call_fallible(__key, __compute))
+            }
         }
     }
 }
@@ -380,12 +392,17 @@ pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
         }
     };
     // The cache of this call: the accessor's, or the instantiation's for a generic function.
+    // Spanned at the return type, like the cache type: a cached type that is not `'static` is
+    // one error there.
+    let span = f.returns.value_type().span();
+    let instance_cache = quote_spanned!(span=> #krate::__private::instance_cache::<#cache_ty>);
+    let clear_entry_call = quote_spanned!(span=> __cache.clear_entry(__key));
     let this_cache = match &generics_key {
         None => accessor.clone(),
         Some(g) => quote! {{
             let (__cells, __site) = #accessor;
             let __generics: &'static str = #g;
-            #krate::__private::instance_cache::<#cache_ty>(__cells, __site, __generics, || #cache_init)
+            #instance_cache(__cells, __site, __generics, || #cache_init)
         }},
     };
     // `clear` and `stats` cannot name a generic function's arguments: they cover every
@@ -427,7 +444,7 @@ pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
             #vis fn #clear_entry #generics (#inputs) -> bool #where_clause {
                 let __cache = #this_cache;
                 let __key = #key;
-                __cache.clear_entry(__key)
+                #clear_entry_call
             }
             #[doc = #stats_doc]
             #vis fn #stats() -> #stats_ty { #stats_body }
@@ -455,7 +472,7 @@ pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
                 pub fn clear_entry #generics (#inputs) -> bool #where_clause {
                     let __cache = #this_cache;
                     let __key = #key;
-                    __cache.clear_entry(__key)
+                    #clear_entry_call
                 }
                 #[doc = #stats_doc]
                 pub fn stats() -> #stats_ty { #stats_body }
