@@ -7,7 +7,7 @@ use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use memo::memo;
@@ -165,6 +165,12 @@ impl Beta {
     }
 }
 
+/// Held by the tests that write to the persistence directory, so file counts are their own.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn memo_files() -> usize {
     std::fs::read_dir(cache_dir())
         .map(|rd| rd.filter(|e| e.is_ok()).count())
@@ -174,6 +180,7 @@ fn memo_files() -> usize {
 #[test]
 fn nested_functions_with_the_same_text_do_not_share_persisted_entries() {
     cache_dir();
+    let _g = serial();
     assert_eq!(limit_a(), 10);
     assert_eq!(limit_b(), 20);
 }
@@ -181,6 +188,7 @@ fn nested_functions_with_the_same_text_do_not_share_persisted_entries() {
 #[test]
 fn methods_with_the_same_text_in_different_impls_do_not_share_persisted_entries() {
     cache_dir();
+    let _g = serial();
     let before = memo_files();
     assert_eq!(Alpha.label(1), "alpha-1");
     assert_eq!(Beta.label(1), "beta-1");
@@ -236,6 +244,7 @@ fn per_instantiation_keys_are_stable_across_processes() {
         return;
     }
     cache_dir();
+    let _g = serial();
     assert_eq!(Sized_::<u16>::size(), 2);
     assert_eq!(Sized_::<[u8; 5]>::size(), 5);
     assert_eq!(SIZE_RUNS.load(Ordering::SeqCst), 2);
