@@ -7,8 +7,8 @@ use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use memo::memo;
 use serde::Serialize;
@@ -93,7 +93,11 @@ fn impl_trait_parameters_have_one_cache_per_type() {
     assert_eq!(type_of::stats().hits, 1, "the u8 call hit, once");
     assert_eq!(type_of::stats().entries, 2, "summed over instantiations");
     type_of::clear();
-    assert_eq!(type_of::stats().entries, 0, "clear covers every instantiation");
+    assert_eq!(
+        type_of::stats().entries,
+        0,
+        "clear covers every instantiation"
+    );
 }
 
 #[memo]
@@ -270,5 +274,9 @@ fn child_reads_per_instantiation_entries() {
     // Each instantiation finds its own entry, written by the parent process.
     assert_eq!(Sized_::<[u8; 5]>::size(), 5);
     assert_eq!(Sized_::<u16>::size(), 2);
-    assert_eq!(SIZE_RUNS.load(Ordering::SeqCst), 0, "read from disk, not recomputed");
+    assert_eq!(
+        SIZE_RUNS.load(Ordering::SeqCst),
+        0,
+        "read from disk, not recomputed"
+    );
 }

@@ -88,7 +88,10 @@ fn spinner_is_on_by_default() {
         by_default(1);
         by_default(1); // hit: no spinner
     });
-    assert_eq!(cap.messages("cache::spinner"), ["Running `by_default(...)`."]);
+    assert_eq!(
+        cap.messages("cache::spinner"),
+        ["Running `by_default(...)`."]
+    );
 }
 
 #[test]

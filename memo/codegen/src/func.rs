@@ -139,7 +139,7 @@ impl CachedFn {
             if !generics && !matches!(g, GenericParam::Lifetime(_)) {
                 return Err(syn::Error::new(
                     g.span(),
-                        format!(
+                    format!(
                         "#[{attr_name}] does not support generic type or const parameters (its \
                          generated code calls the cached body through a mode-generic core whose \
                          type arguments could not always be inferred); cache a non-generic \

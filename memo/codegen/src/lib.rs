@@ -378,7 +378,11 @@ pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
             };
             let vis = if in_impl { quote!() } else { quote!(pub) };
             (
-                if in_impl { quote!(Self::#acc()) } else { quote!(#name::#acc()) },
+                if in_impl {
+                    quote!(Self::#acc())
+                } else {
+                    quote!(#name::#acc())
+                },
                 quote! {
                     #[doc(hidden)]
                     #[allow(non_snake_case)]

@@ -273,7 +273,12 @@ impl Instances {
 
     fn all(&self) -> Vec<Slot> {
         let more = self.more.read().unwrap_or_else(|e| e.into_inner());
-        self.first.get().into_iter().chain(more.iter()).copied().collect()
+        self.first
+            .get()
+            .into_iter()
+            .chain(more.iter())
+            .copied()
+            .collect()
     }
 
     /// Clears every cache created at `site` (all instantiations of the function's own generic

@@ -325,7 +325,7 @@ impl<V: Clone> Store<V> {
     /// the caller that made the values depart.
     fn release(&self, departed: Vec<V>) {
         if let Some(hook) = &self.config.on_release {
-            run_all(departed, |v| hook(v));
+            run_all(departed, hook);
         }
     }
 

@@ -41,7 +41,11 @@ fn one_panicking_release_hook_does_not_skip_the_others() {
     }
     let r = catch_unwind(AssertUnwindSafe(|| store.clear()));
     let p = r.expect_err("the hook's panic reaches the caller of clear");
-    assert!(message(&*p).contains("release hook failed on 1"), "{}", message(&*p));
+    assert!(
+        message(&*p).contains("release hook failed on 1"),
+        "{}",
+        message(&*p)
+    );
     let mut got = released.lock().unwrap().clone();
     got.sort_unstable();
     assert_eq!(got, [1, 2, 3], "every departing value is released");
@@ -116,5 +120,9 @@ fn a_panicking_clear_does_not_stop_clear_all() {
     REGISTRY.register(&GOOD);
     let p = catch_unwind(|| REGISTRY.clear_all()).expect_err("the panic reaches the caller");
     assert_eq!(message(&*p), "cannot clear");
-    assert_eq!(GOOD.0.load(Ordering::SeqCst), 1, "the cache after the panicking one");
+    assert_eq!(
+        GOOD.0.load(Ordering::SeqCst),
+        1,
+        "the cache after the panicking one"
+    );
 }
