@@ -116,16 +116,12 @@ pub trait Counted {
     fn stats(&self) -> Stats;
 }
 
-/// What [`Instances`] keeps of one instantiation's cache: the object behind the three views.
+/// What [`Instances`] keeps of one instantiation's cache, to clear and count it.
 trait Erased: Clear {
-    fn any(&self) -> &(dyn Any + Send + Sync);
     fn counters(&self) -> Stats;
 }
 
-impl<C: Clear + Counted + Any> Erased for C {
-    fn any(&self) -> &(dyn Any + Send + Sync) {
-        self
-    }
+impl<C: Clear + Counted> Erased for C {
     fn counters(&self) -> Stats {
         self.stats()
     }
@@ -136,6 +132,8 @@ struct Slot {
     site: &'static str,
     generics: &'static str,
     cache: &'static dyn Erased,
+    /// The same object, for the typed lookup (kept apart so a hit makes one virtual call).
+    any: &'static (dyn Any + Send + Sync),
 }
 
 impl Slot {
@@ -214,7 +212,7 @@ impl Instances {
 
     /// The cache of the instantiation `(site, generics)`, created with `init` (registered in
     /// `registry` and handed to `on_create`) on first use. Caches live for the whole process.
-    pub fn get<C: Clear + Counted + Any>(
+    pub fn get<C: Clear + Counted + Any + Send + Sync>(
         &self,
         registry: &Registry,
         site: &'static str,
@@ -237,6 +235,7 @@ impl Instances {
             site,
             generics,
             cache,
+            any: cache,
         };
         // `first` is only ever set here, under the write lock, so it cannot be taken already
         // by another instantiation between the check and the `set`.
@@ -309,8 +308,7 @@ impl Instances {
 /// a mismatch would mean two types with the same `type_name` (two versions of one crate
 /// instantiating the same function), and is treated as "not this cache" rather than trusted.
 fn downcast<C: Any>(slot: &Slot) -> Option<&'static C> {
-    let cache: &'static dyn Erased = slot.cache;
-    cache.any().downcast_ref::<C>()
+    slot.any.downcast_ref::<C>()
 }
 
 /// The function key's token part for one instantiation: the hash of the function's tokens mixed
