@@ -540,6 +540,35 @@ mod tests {
     }
 
     #[test]
+    fn generic_type_parameters_are_rejected_with_the_alternatives() {
+        let e = error_of(
+            quote!(),
+            quote!(
+                fn f<T: Clone>(x: T) -> T {
+                    x
+                }
+            ),
+        );
+        assert!(e.contains("does not support generic type or const"), "{e}");
+        assert!(
+            e.contains("#[memo] / #[singleton], which support them"),
+            "{e}"
+        );
+        // `impl Trait` parameters and lifetimes are supported (one cache per argument type).
+        assert!(
+            expand_cache(
+                quote!(),
+                quote!(
+                    fn g<'a>(x: &'a str, y: impl std::fmt::Debug) -> u8 {
+                        1
+                    }
+                )
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
     fn allow_output_mutation_generates_no_output_hasher() {
         let out = expand_cache(
             quote!(allow_output_mutation = true),
