@@ -140,10 +140,9 @@ impl CachedFn {
                 return Err(syn::Error::new(
                     g.span(),
                     format!(
-                        "#[{attr_name}] does not support generic type or const parameters (its \
-                         generated code calls the cached body through a mode-generic core whose \
-                         type arguments could not always be inferred); cache a non-generic \
-                         wrapper per type, or use #[memo] / #[singleton], which support them"
+                        "#[{attr_name}] does not support generic type or const parameters; \
+                         cache a non-generic wrapper per type, or use #[memo] / #[singleton], \
+                         which support them with one cache per instantiation"
                     ),
                 ));
             }
