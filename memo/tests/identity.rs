@@ -280,3 +280,24 @@ fn child_reads_per_instantiation_entries() {
         "read from disk, not recomputed"
     );
 }
+
+struct Parser<'a>(&'a str);
+
+impl<'a> Parser<'a> {
+    // A lifetime parameter adds no `'static` bound: lifetimes do not change the code that runs,
+    // so every lifetime shares the one cache.
+    #[memo(skip_self)]
+    fn words(&self, text: &str) -> usize {
+        text.split_whitespace().count()
+    }
+}
+
+#[test]
+fn lifetime_generic_impls_need_no_static_bound() {
+    let owned = String::from("a b");
+    let p = Parser(&owned);
+    assert_eq!(p.words("a b c"), 3);
+    assert_eq!(Parser("x").words("a b c"), 3);
+    assert_eq!(Parser::words_stats().hits, 1);
+    let _ = p.0;
+}
