@@ -396,8 +396,8 @@ pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
         }
     };
     // The cache of this call: the accessor's, or the instantiation's for a generic function.
-    // Spanned at the return type, like the cache type: a cached type that is not `'static` is
-    // one error there.
+    // Spanned at the return type, like the cache type, so that a bound the lookup puts on the
+    // cached type (`'static`) is reported there.
     let span = f.returns.value_type().span();
     let instance_cache = quote_spanned!(span=> #krate::__private::instance_cache::<#cache_ty>);
     let clear_entry_call = quote_spanned!(span=> __cache.clear_entry(__key));
