@@ -383,6 +383,12 @@ impl<T: Send + Sync + 'static> LegacyFn<T> {
     }
 }
 
+impl<T: Send + Sync + 'static> cache_store::Counted for LegacyFn<T> {
+    fn stats(&self) -> Stats {
+        LegacyFn::stats(self)
+    }
+}
+
 impl<T: Send + Sync + 'static> Clear for LegacyFn<T> {
     fn clear(&self) {
         LegacyFn::clear(self);

@@ -264,6 +264,25 @@ pub mod __private {
         })
     }
 
+    pub use cache_store::Instances;
+    pub use cache_store::registry::instance_tokens;
+
+    /// The cache of one instantiation of a method or of a function with `impl Trait`
+    /// parameters (see [`cache_store::Instances`]), registered like [`static_cache`]'s.
+    pub fn instance_cache<T: Send + Sync + 'static>(
+        cells: &'static Instances,
+        site: &'static str,
+        generics: &'static str,
+        init: impl FnOnce() -> LegacyFn<T>,
+    ) -> &'static LegacyFn<T> {
+        cells.get(&super::REGISTRY, site, generics, init, |c| {
+            super::STATS
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(c)
+        })
+    }
+
     /// `Result<X, Infallible>` → `X`.
     pub fn infallible<X>(r: Result<X, std::convert::Infallible>) -> X {
         match r {

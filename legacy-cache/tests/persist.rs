@@ -100,36 +100,32 @@ mod restart_again {
     }
 }
 
+/// What a restarted process sees: empty memory caches and the files persisted so far.
+/// (`clear_cache` empties both, so the files are put back.)
+fn restart(dir: &Path) {
+    let saved: Vec<(PathBuf, Vec<u8>)> = files(dir)
+        .into_iter()
+        .map(|n| (dir.join(&n), std::fs::read(dir.join(&n)).unwrap()))
+        .collect();
+    legacy_cache::clear_cache();
+    for (path, bytes) in saved {
+        std::fs::write(path, bytes).unwrap();
+    }
+}
+
 #[test]
 fn a_restarted_process_reads_the_persisted_value() {
-    let (_g, _dir) = setup();
-    // Two copies of one item in the same module have the same function key (module path,
-    // name, item tokens), so the second sees what the first persisted, as a restarted process
-    // would. The attribute is not part of the key: the copies may differ in their options.
-    fn first(x: i64) -> Shared<Vec<String>> {
-        #[cache(persist = true)]
-        fn twin(x: i64) -> Vec<String> {
-            CALLS.fetch_add(1, Ordering::SeqCst);
-            vec![format!("value {x}")]
-        }
-        twin(x)
-    }
-    fn second(x: i64) -> Shared<Vec<String>> {
-        #[cache(persist = true, ttl = 60)]
-        fn twin(x: i64) -> Vec<String> {
-            CALLS.fetch_add(1, Ordering::SeqCst);
-            vec![format!("value {x}")]
-        }
-        twin(x)
+    let (_g, dir) = setup();
+    #[cache(persist = true)]
+    fn twin(x: i64) -> Vec<String> {
+        CALLS.fetch_add(1, Ordering::SeqCst);
+        vec![format!("value {x}")]
     }
     let before = calls();
-    assert_eq!(*first(7), vec!["value 7".to_string()]);
-    assert_eq!(
-        *second(7),
-        vec!["value 7".to_string()],
-        "read back from disk"
-    );
-    assert_eq!(calls(), before + 1, "computed once across the 'restart'");
+    assert_eq!(*twin(7), vec!["value 7".to_string()]);
+    restart(&dir);
+    assert_eq!(*twin(7), vec!["value 7".to_string()], "read back from disk");
+    assert_eq!(calls(), before + 1, "computed once across the restart");
     // Different modules give different function keys: no sharing.
     restart::a::call(8);
     restart_again::a::call(8);
@@ -161,40 +157,23 @@ fn persisted_values_never_expire() {
 }
 
 fn corrupt_and_reload(damage: impl Fn(&Path)) -> (usize, String) {
-    fn first(x: i64) -> Shared<Vec<String>> {
-        #[cache(persist = true)]
-        fn fragile(x: i64) -> Vec<String> {
-            CALLS.fetch_add(1, Ordering::SeqCst);
-            vec![format!("value {x}")]
-        }
-        fragile(x)
-    }
-    fn second(x: i64) -> Shared<Vec<String>> {
-        #[cache(persist = true)]
-        fn fragile(x: i64) -> Vec<String> {
-            CALLS.fetch_add(1, Ordering::SeqCst);
-            vec![format!("value {x}")]
-        }
-        fragile(x)
-    }
-    fn third(x: i64) -> Shared<Vec<String>> {
-        #[cache(persist = true)]
-        fn fragile(x: i64) -> Vec<String> {
-            CALLS.fetch_add(1, Ordering::SeqCst);
-            vec![format!("value {x}")]
-        }
-        fragile(x)
+    #[cache(persist = true)]
+    fn fragile(x: i64) -> Vec<String> {
+        CALLS.fetch_add(1, Ordering::SeqCst);
+        vec![format!("value {x}")]
     }
     let dir = legacy_cache::persist::cache_dir();
     let before = calls();
-    first(3);
+    fragile(3);
     let path = dir.join(&files(&dir)[0]);
     damage(&path);
-    let (v, log) = common::logged(|| second(3));
+    restart(&dir);
+    let (v, log) = common::logged(|| fragile(3));
     assert_eq!(*v, vec!["value 3".to_string()], "recomputed, no panic");
     // The bad file was replaced by a good one.
+    restart(&dir);
     let before_third = calls();
-    assert_eq!(*third(3), vec!["value 3".to_string()]);
+    assert_eq!(*fragile(3), vec!["value 3".to_string()]);
     assert_eq!(calls(), before_third, "the rewritten file is valid");
     (calls() - before, log)
 }

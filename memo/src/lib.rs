@@ -30,7 +30,7 @@
 //! | `ttl = 90` / `"1h30m"` / `Duration` expr | entries expire this long after insertion (memory and disk) |
 //! | `max_entries = N` | keep at most N entries, evicting the least recently used |
 //! | `persist = "disk"` (or `true`) | also store entries on disk (see [`persist`]) |
-//! | `show_spinner = true` / `"text"` | emit a `tracing` event ``Running `f(...)`.`` on each miss ([`cache_store::events`]) |
+//! | `show_spinner = false` / `"text"` | by default (`true`, as in Streamlit) each miss emits the `tracing` event ``Running `f(...)`.`` ([`cache_store::events`]); `false` turns it off, a string gives other text |
 //! | `hash_funcs(Type = path, ...)` | hash arguments of `Type` as `path(&arg)` instead |
 //! | `storage = "clone"` | copy-on-write storage for [`storage::CloneIsolated`] types (default `"serialized"`) |
 //! | `skip_self` | on a method, leave the receiver out of the key (Rust cannot spell `_self`) |
@@ -47,10 +47,28 @@
 //! `m_clear()`, `m_clear_entry(&self, <same arguments>)` and `m_stats()`. [`clear_all`] empties
 //! every memo function of the process.
 //!
+//! Generic functions, functions with `impl Trait` parameters, methods of generic `impl`s and
+//! trait default methods get one cache per instantiation. For a generic function, `f::clear()`
+//! and `f::stats()` cover every instantiation created so far; `f::clear_entry` takes the
+//! function's own arguments and so finds its instantiation.
+//!
+//! ```
+//! #[memo::memo]
+//! fn width<T>() -> usize {
+//!     std::mem::size_of::<T>()
+//! }
+//!
+//! assert_eq!(width::<u8>(), 1);
+//! assert_eq!(width::<u64>(), 8); // its own cache, not the `u8` one's value
+//! assert_eq!(width::stats().entries, 2);
+//! ```
+//!
 //! # Semantics
 //!
-//! - The key is the function (module path, name, and a hash of its tokens, attribute included)
-//!   plus the `(name, value)` pairs of its hashed parameters in declaration order.
+//! - The key is the function (its full path as `std::any::type_name` prints it, enclosing
+//!   functions and `Self` type included, its concrete generic arguments, and a hash of its
+//!   tokens, attribute included) plus the `(name, value)` pairs of its hashed parameters in
+//!   declaration order.
 //! - `Result<T, E>` functions cache only `Ok`; `Err` passes through. `Option<T>` is cached as a
 //!   value.
 //! - Concurrent misses of one key run the function once; the others wait and each get their own
@@ -76,6 +94,13 @@ pub use function::{Codec, MemoFn, MemoOptions};
 pub use memo_macros::memo;
 
 static REGISTRY: cache_store::Registry = cache_store::Registry::new();
+
+// The `stats()` companion of a generic function sums its instantiations' counters.
+impl<T: 'static, V: Clone + Send + Sync + 'static> cache_store::Counted for MemoFn<T, V> {
+    fn stats(&self) -> Stats {
+        MemoFn::stats(self)
+    }
+}
 
 /// Empties every `#[memo]` function of this process, and removes every persisted memo entry
 /// (`*.memo`) in the persistence directory, as `st.cache_data.clear()` removes Streamlit's cache
@@ -112,6 +137,20 @@ pub mod __private {
         init: impl FnOnce() -> C,
     ) -> &'static C {
         super::REGISTRY.static_cache(cell, init)
+    }
+
+    pub use cache_store::Instances;
+    pub use cache_store::registry::instance_tokens;
+
+    /// The cache of one instantiation of a method or generic function (see
+    /// [`cache_store::Instances`]), registered for [`crate::clear_all`] on creation.
+    pub fn instance_cache<C: cache_store::Clear + cache_store::Counted + 'static>(
+        cells: &'static Instances,
+        site: &'static str,
+        generics: &'static str,
+        init: impl FnOnce() -> C,
+    ) -> &'static C {
+        cells.get(&super::REGISTRY, site, generics, init, |_| {})
     }
 
     /// A return type that the chosen storage can keep.

@@ -1,7 +1,7 @@
 //! The spinner: a `tracing` event ``Running `f(...)`.`` (target `cache::spinner`) on every miss of
-//! a function with `show_spinner`, never on a hit, custom text when given, nothing without the
-//! option (Streamlit's `test_with_spinner`, `test_with_custom_text_spinner`,
-//! `test_without_spinner`, `test_with_empty_text_spinner`).
+//! a function, never on a hit, custom text when given, nothing with `show_spinner = false`
+//! (Streamlit's `test_with_spinner`, `test_with_custom_text_spinner`, `test_without_spinner`,
+//! `test_with_empty_text_spinner`). On by default, as `st.cache_data(show_spinner=True)`.
 
 mod common;
 
@@ -29,7 +29,7 @@ fn empty_text(x: u8) -> u8 {
 }
 
 #[memo]
-fn silent(x: u8) -> u8 {
+fn by_default(x: u8) -> u8 {
     x
 }
 
@@ -82,11 +82,22 @@ fn test_with_empty_text_spinner() {
 }
 
 #[test]
+fn spinner_is_on_by_default() {
+    let cap = Capture::default();
+    cap.run(|| {
+        by_default(1);
+        by_default(1); // hit: no spinner
+    });
+    assert_eq!(
+        cap.messages("cache::spinner"),
+        ["Running `by_default(...)`."]
+    );
+}
+
+#[test]
 fn test_without_spinner() {
     let cap = Capture::default();
     cap.run(|| {
-        silent(1);
-        silent(2);
         disabled(1);
         disabled(2);
     });

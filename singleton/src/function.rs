@@ -187,3 +187,9 @@ impl<T> Clear for SingletonFn<T> {
         SingletonFn::clear(self);
     }
 }
+
+impl<T> cache_store::Counted for SingletonFn<T> {
+    fn stats(&self) -> Stats {
+        SingletonFn::stats(self)
+    }
+}

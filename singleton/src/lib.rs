@@ -33,8 +33,8 @@
 //! | `ttl = 90` / `"1h30m"` / `Duration` expr | entries expire this long after insertion |
 //! | `max_entries = N` | keep at most N objects, evicting the least recently used |
 //! | `validate = path` | `fn(&T) -> bool` called on every hit; `false` drops the object and creates a new one |
-//! | `on_release = path` | `fn(&T)` called once for every object that leaves the cache (expiry, eviction, failed validation, clear), never under a lock |
-//! | `show_spinner = true` / `"text"` | emit a `tracing` event ``Running `f(...)`.`` on each miss |
+//! | `on_release = path` | `fn(&T)` called once for every object that leaves the cache (expiry, eviction, failed validation, clear), never under a lock; if it panics for one object, the others still get released and the first panic then reaches the caller that made them leave |
+//! | `show_spinner = false` / `"text"` | by default (`true`, as in Streamlit) each miss emits the `tracing` event ``Running `f(...)`.`` (see `cache_store::events`); `false` turns it off, a string gives other text |
 //! | `hash_funcs(Type = path, ...)` | hash arguments of `Type` as `path(&arg)` instead |
 //! | `skip_self` | on a method, leave the receiver out of the key |
 //! | `in_impl` | on an associated function without `self` or `Self` in its signature |
@@ -54,6 +54,24 @@
 //! As for memo: `f::clear()`, `f::clear_entry(<same arguments>)`, `f::stats()` beside a free
 //! function, `m_clear()`, `m_clear_entry(..)`, `m_stats()` beside a method; [`clear_all`] for
 //! every singleton of the process.
+//!
+//! # Generics
+//!
+//! Each instantiation has its own cache: a generic function `f::<T>`, a function with
+//! `impl Trait` parameters, a method of `impl<T> W<T>` and a trait's default method get one
+//! cache per concrete type (see `cache_store::Instances`). `f::clear()` and `f::stats()` of a
+//! generic function cover all its instantiations created so far.
+//!
+//! ```
+//! #[singleton::singleton]
+//! fn default_of<T: Default + Send + Sync + 'static>() -> T {
+//!     T::default()
+//! }
+//!
+//! assert_eq!(*default_of::<u8>(), 0);
+//! assert_eq!(*default_of::<String>(), "");
+//! assert_eq!(default_of::stats().entries, 2);
+//! ```
 //!
 //! # Concurrency
 //!
@@ -128,5 +146,19 @@ pub mod __private {
         init: impl FnOnce() -> C,
     ) -> &'static C {
         super::REGISTRY.static_cache(cell, init)
+    }
+
+    pub use cache_store::Instances;
+    pub use cache_store::registry::instance_tokens;
+
+    /// The cache of one instantiation of a method or generic function (see
+    /// [`cache_store::Instances`]), registered for [`crate::clear_all`] on creation.
+    pub fn instance_cache<C: cache_store::Clear + cache_store::Counted + 'static>(
+        cells: &'static Instances,
+        site: &'static str,
+        generics: &'static str,
+        init: impl FnOnce() -> C,
+    ) -> &'static C {
+        cells.get(&super::REGISTRY, site, generics, init, |_| {})
     }
 }

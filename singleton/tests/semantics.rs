@@ -551,6 +551,15 @@ fn spinner_is_emitted_on_creation_only() {
     fn client(x: u8) -> u8 {
         x
     }
+    // On by default, as `st.cache_resource(show_spinner=True)`; `false` turns it off.
+    #[singleton]
+    fn by_default(x: u8) -> u8 {
+        x
+    }
+    #[singleton(show_spinner = false)]
+    fn quiet(x: u8) -> u8 {
+        x
+    }
     let c = Count::default();
     tracing::subscriber::with_default(c.clone(), || {
         client(1);
@@ -558,4 +567,12 @@ fn spinner_is_emitted_on_creation_only() {
         client(2);
     });
     assert_eq!(c.0.load(Ordering::SeqCst), 2);
+    let c = Count::default();
+    tracing::subscriber::with_default(c.clone(), || {
+        by_default(1);
+        by_default(1);
+        quiet(1);
+        quiet(2);
+    });
+    assert_eq!(c.0.load(Ordering::SeqCst), 1);
 }

@@ -79,12 +79,12 @@ pub struct CachedFn {
     pub in_impl: bool,
 }
 
-/// The span of the first `Self` in `tokens`, if any.
-fn find_self(tokens: TokenStream) -> Option<Span> {
-    tokens.into_iter().find_map(|t| match t {
-        proc_macro2::TokenTree::Ident(i) if i == "Self" => Some(i.span()),
-        proc_macro2::TokenTree::Group(g) => find_self(g.stream()),
-        _ => None,
+/// Whether a type is written with `impl Trait` anywhere in it.
+fn mentions_impl(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == "impl",
+        proc_macro2::TokenTree::Group(g) => mentions_impl(g.stream()),
+        _ => false,
     })
 }
 
@@ -98,7 +98,15 @@ fn mentions_self(tokens: TokenStream) -> bool {
 
 impl CachedFn {
     /// Parses and checks the item. `attr_name` names the attribute in errors.
-    pub fn parse(item: TokenStream, attr_name: &str, force_in_impl: bool) -> syn::Result<Self> {
+    ///
+    /// `generics`: whether generic type and const parameters are supported (each instantiation
+    /// gets its own cache, see [`CachedFn::generics_key`]); when not, they are a compile error.
+    pub fn parse(
+        item: TokenStream,
+        attr_name: &str,
+        force_in_impl: bool,
+        generics: bool,
+    ) -> syn::Result<Self> {
         let f: ItemFn = syn::parse2(item).map_err(|e| {
             syn::Error::new(
                 e.span(),
@@ -128,12 +136,13 @@ impl CachedFn {
             ));
         }
         for g in &sig.generics.params {
-            if !matches!(g, GenericParam::Lifetime(_)) {
+            if !generics && !matches!(g, GenericParam::Lifetime(_)) {
                 return Err(syn::Error::new(
                     g.span(),
                     format!(
-                        "#[{attr_name}] does not support generic type or const parameters (one \
-                         cache cannot hold several types); cache a non-generic wrapper per type"
+                        "#[{attr_name}] does not support generic type or const parameters; \
+                         cache a non-generic wrapper per type, or use #[memo] / #[singleton], \
+                         which support them with one cache per instantiation"
                     ),
                 ));
             }
@@ -209,19 +218,6 @@ impl CachedFn {
                 None => Returns::Plain((**t).clone()),
             },
         };
-        // The cache is a `static` inside a generated function, and a `static` cannot name the
-        // `Self` of the surrounding `impl` (E0401, with a note about an item the user never
-        // wrote). Say so at the user's `Self` instead.
-        if let Some(span) = find_self(returns.value_type().to_token_stream()) {
-            return Err(syn::Error::new(
-                span,
-                format!(
-                    "#[{attr_name}] cannot cache a value whose type is written with `Self`: the \
-                     cache is a `static`, which cannot name the `Self` of an `impl`; write the \
-                     type by name instead (e.g. `-> MyType` rather than `-> Self`)"
-                ),
-            ));
-        }
         let in_impl = force_in_impl
             || receiver.is_some()
             || mentions_self(sig.inputs.to_token_stream())
@@ -246,6 +242,44 @@ impl CachedFn {
     /// Whether any argument is passed (for the spinner text, as Streamlit does).
     pub fn has_args(&self) -> bool {
         !self.sig.inputs.is_empty()
+    }
+
+    /// An expression naming the function's own generic arguments in one `&'static str`, or
+    /// `None` when it has none: its type and const parameters, and the types of parameters
+    /// declared with `impl Trait` (anonymous type parameters, which can only be reached through
+    /// the argument values, so the expression borrows those arguments). Evaluated in the
+    /// function (or its `clear_entry` companion, which has the same signature), it tells the
+    /// instantiations apart; lifetimes are left out, as they do not change the code that runs.
+    pub fn generics_key(&self) -> Option<TokenStream> {
+        let mut types = Vec::new();
+        for g in &self.sig.generics.params {
+            match g {
+                GenericParam::Type(t) => {
+                    let ident = &t.ident;
+                    types.push(quote!(::core::marker::PhantomData<#ident>));
+                }
+                GenericParam::Const(c) => {
+                    let ident = &c.ident;
+                    types.push(quote!([(); #ident]));
+                }
+                GenericParam::Lifetime(_) => {}
+            }
+        }
+        let values: Vec<_> = self
+            .params
+            .iter()
+            .filter(|p| mentions_impl(p.ty.to_token_stream()))
+            .map(|p| &p.ident)
+            .collect();
+        if types.is_empty() && values.is_empty() {
+            return None;
+        }
+        Some(quote! {
+            ::core::any::type_name_of_val(&(
+                ::core::marker::PhantomData::<(#(#types,)*)>,
+                #(&#values,)*
+            ))
+        })
     }
 
     /// The outer signature's parameter list, with non-identifier patterns renamed.

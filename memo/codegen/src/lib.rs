@@ -18,14 +18,20 @@
 //! impl f { pub fn clear(); pub fn clear_entry(a: A, _b: B) -> bool; pub fn stats() -> Stats; }
 //! ```
 //!
-//! In an `impl` block the static sits behind a hidden associated function and the companions are
-//! associated functions named `f_clear`, `f_clear_entry` and `f_stats`.
+//! In an `impl` block (or a trait) the cache sits behind a hidden associated function and the
+//! companions are associated functions named `f_clear`, `f_clear_entry` and `f_stats`. A `static`
+//! is shared by every instantiation of the generic code around it, so wherever the code may be
+//! generic (methods, whose `impl` the macro cannot see; functions with generic or `impl Trait`
+//! parameters) the static is a `cache_store::Instances` holding one cache per instantiation,
+//! found by `type_name` strings ([`site_name`], [`func::CachedFn::generics_key`]). The same
+//! strings go into the function key ([`instance_tokens`]).
 
 pub mod func;
 pub mod options;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Type, TypePath};
 
 use crate::func::{CachedFn, Returns};
@@ -204,7 +210,7 @@ impl Common {
         let tokens = token_hash(&attr, &item);
         let mut opts = options::Options::parse(attr_name, attr)?;
         let in_impl = opts.flag("in_impl")?;
-        let f = CachedFn::parse(item, attr_name, in_impl)?;
+        let f = CachedFn::parse(item, attr_name, in_impl, true)?;
         let ttl = options::option_tokens(opts.ttl()?);
         let max_entries = options::option_tokens(opts.max_entries()?);
         let spinner = opts.show_spinner(spinner_text(&f))?;
@@ -234,30 +240,53 @@ impl Common {
         key_block(&self.f, krate, &self.hash_funcs, self.skip_self)
     }
 
-    /// The cache's constructor call, `new_fn(module_path!(), "name", tokens, options)`.
+    /// The cache's constructor call, `new_fn(module_path!(), "name", tokens, options)`, where
+    /// `tokens` mixes the token hash with the instantiation's identity (`__site` and
+    /// `__generics`, bound by [`expand`]'s accessors; see `cache_store::Instances`).
     ///
     /// `new_fn` is the one place that carries the trait bounds on the return type, and the call
     /// is spanned at the return type (`span`), so an unusable return type is one error with the
     /// runtime's message, labelled at the user's `-> T`.
     pub fn cache_init(
         &self,
+        krate: &TokenStream,
         new_fn: &TokenStream,
         options: &TokenStream,
         span: Span,
     ) -> TokenStream {
         let name = self.f.name().to_string();
-        let tokens = self.tokens;
+        let tokens = instance_tokens(krate, self.tokens);
         quote_spanned! {span=> #new_fn(::core::module_path!(), #name, #tokens, #options) }
     }
 
     /// The usual [`Spec::call`]: the runtime's `call`, or `call_fallible` for a function returning
     /// `Result` (only `Ok` is cached).
+    ///
+    /// Spanned at the cached type, where a bound the runtime's methods put on it (`'static`)
+    /// is reported.
     pub fn call(&self) -> TokenStream {
+        let span = self.f.returns.value_type().span();
         match &self.f.returns {
-            Returns::Plain(_) => quote!(__cache.call(__key, __compute)),
-            Returns::Result { .. } => quote!(__cache.call_fallible(__key, __compute)),
+            Returns::Plain(_) => quote_spanned!(span=> __cache.call(__key, __compute)),
+            Returns::Result { .. } => {
+                quote_spanned!(span=> __cache.call_fallible(__key, __compute))
+            }
         }
     }
+}
+
+/// The function key's token part: `tokens` mixed with the `__site` and `__generics` strings that
+/// the generated accessor binds, so functions at different paths and different instantiations
+/// never share persisted entries.
+pub fn instance_tokens(krate: &TokenStream, tokens: u128) -> TokenStream {
+    quote!(#krate::__private::instance_tokens(#tokens, __site, __generics))
+}
+
+/// An expression naming the item the generated code sits in, with the concrete generic arguments
+/// of the surrounding `impl` or trait: the type name of a closure (which, unlike a nested `fn`,
+/// is generic over everything its parent is).
+pub fn site_name() -> TokenStream {
+    quote!(::core::any::type_name_of_val(&|| ()))
 }
 
 /// Turns an expansion result into tokens, errors included.
@@ -279,8 +308,8 @@ pub struct Spec {
     pub outer_ret: Type,
     /// Return type of the `__compute` closure (the original return type).
     pub compute_ret: Type,
-    /// Type returned by the `stats` companion; `None` generates no companions.
-    pub stats_ty: Option<TokenStream>,
+    /// Type returned by the `stats` companion.
+    pub stats_ty: TokenStream,
     /// The key block (see [`key_block`]).
     pub key: TokenStream,
     /// Attribute name, for generated docs.
@@ -310,34 +339,101 @@ pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
     let abi = &sig.abi;
     let inputs = f.outer_inputs();
     let body = f.inner_body();
-    let cell = quote! {
-        static __CELL: ::std::sync::OnceLock<#cache_ty> = ::std::sync::OnceLock::new();
-        #krate::__private::static_cache(&__CELL, || #cache_init)
-    };
-    let (accessor, accessor_item) = if f.in_impl {
-        let acc = format_ident!("__{}_cache_{}", attr_name, name);
-        (
-            quote!(Self::#acc()),
+    // Where the cache lives (see `cache_store::Instances` for why generic contexts need more
+    // than a `static`):
+    // - a free function without generics: a `static` of the cache itself (the fastest hit);
+    // - a method (its `impl` or trait may be generic, which a macro cannot see) without generics
+    //   of its own: an `Instances` keyed by the accessor's site, resolved in the accessor;
+    // - a function with generics of its own: the accessor returns the `Instances` and its site,
+    //   and the function (or `clear_entry`) adds its generic arguments.
+    let generics_key = f.generics_key();
+    let site = site_name();
+    let (accessor, accessor_item) = match (&generics_key, f.in_impl) {
+        (None, false) => (
+            quote!(#name::__cache()),
             quote! {
                 #[doc(hidden)]
-                #[allow(non_snake_case)]
-                fn #acc() -> &'static #cache_ty { #cell }
+                pub fn __cache() -> &'static #cache_ty {
+                    static __CELL: ::std::sync::OnceLock<#cache_ty> = ::std::sync::OnceLock::new();
+                    #krate::__private::static_cache(&__CELL, || {
+                        let (__site, __generics) = (#site, "");
+                        #cache_init
+                    })
+                }
             },
-        )
-    } else {
-        (quote!(#name::__cache()), quote!())
+        ),
+        (None, true) => {
+            let acc = format_ident!("__{}_cache_{}", attr_name, name);
+            (
+                quote!(Self::#acc()),
+                quote! {
+                    #[doc(hidden)]
+                    #[allow(non_snake_case)]
+                    fn #acc() -> &'static #cache_ty {
+                        static __CELLS: #krate::__private::Instances =
+                            #krate::__private::Instances::new();
+                        let (__site, __generics) = (#site, "");
+                        #krate::__private::instance_cache(&__CELLS, __site, __generics, || #cache_init)
+                    }
+                },
+            )
+        }
+        (Some(_), in_impl) => {
+            let acc = if in_impl {
+                format_ident!("__{}_cells_{}", attr_name, name)
+            } else {
+                format_ident!("__cells")
+            };
+            let vis = if in_impl { quote!() } else { quote!(pub) };
+            (
+                if in_impl {
+                    quote!(Self::#acc())
+                } else {
+                    quote!(#name::#acc())
+                },
+                quote! {
+                    #[doc(hidden)]
+                    #[allow(non_snake_case)]
+                    #vis fn #acc() -> (&'static #krate::__private::Instances, &'static str) {
+                        static __CELLS: #krate::__private::Instances =
+                            #krate::__private::Instances::new();
+                        (&__CELLS, #site)
+                    }
+                },
+            )
+        }
+    };
+    // The cache of this call: the accessor's, or the instantiation's for a generic function.
+    // Spanned at the return type, like the cache type, so that a bound the lookup puts on the
+    // cached type (`'static`) is reported there.
+    let span = f.returns.value_type().span();
+    let instance_cache = quote_spanned!(span=> #krate::__private::instance_cache::<#cache_ty>);
+    let clear_entry_call = quote_spanned!(span=> __cache.clear_entry(__key));
+    let this_cache = match &generics_key {
+        None => accessor.clone(),
+        Some(g) => quote! {{
+            let (__cells, __site) = #accessor;
+            let __generics: &'static str = #g;
+            #instance_cache(__cells, __site, __generics, || #cache_init)
+        }},
+    };
+    // `clear` and `stats` cannot name a generic function's arguments: they cover every
+    // instantiation created so far (at this site, i.e. of this `impl`'s arguments).
+    let (clear_body, stats_body) = match &generics_key {
+        None => (quote!(#accessor.clear()), quote!(#accessor.stats())),
+        Some(_) => (
+            quote! { let (__cells, __site) = #accessor; __cells.clear(__site) },
+            quote! { let (__cells, __site) = #accessor; __cells.stats(__site) },
+        ),
     };
     let function = quote! {
         #(#attrs)*
         #vis #unsafety #abi #fn_token #ident #generics (#inputs) -> #outer_ret #where_clause {
-            let __cache = #accessor;
+            let __cache = #this_cache;
             let __key = #key;
             let __compute = move || -> #compute_ret #body;
             #call
         }
-    };
-    let Some(stats_ty) = stats_ty else {
-        return quote!(#function #accessor_item);
     };
     let clear_doc =
         format!("Empties the cache of [`{name}`] (memory and, if persisted, its disk files).");
@@ -354,15 +450,16 @@ pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
             #function
             #accessor_item
             #[doc = #clear_doc]
-            #vis fn #clear() { #accessor.clear() }
+            #vis fn #clear() { #clear_body }
             #[doc = #entry_doc]
             #[allow(unused_variables, unused_mut)]
             #vis fn #clear_entry #generics (#inputs) -> bool #where_clause {
+                let __cache = #this_cache;
                 let __key = #key;
-                #accessor.clear_entry(__key)
+                #clear_entry_call
             }
             #[doc = #stats_doc]
-            #vis fn #stats() -> #stats_ty { #accessor.stats() }
+            #vis fn #stats() -> #stats_ty { #stats_body }
         }
     } else {
         let mod_doc = format!(
@@ -379,18 +476,18 @@ pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
             #vis struct #name {}
             #[allow(dead_code)]
             impl #name {
-                #[doc(hidden)]
-                pub fn __cache() -> &'static #cache_ty { #cell }
+                #accessor_item
                 #[doc = #clear_doc]
-                pub fn clear() { Self::__cache().clear() }
+                pub fn clear() { #clear_body }
                 #[doc = #entry_doc]
                 #[allow(unused_variables, unused_mut)]
                 pub fn clear_entry #generics (#inputs) -> bool #where_clause {
+                    let __cache = #this_cache;
                     let __key = #key;
-                    Self::__cache().clear_entry(__key)
+                    #clear_entry_call
                 }
                 #[doc = #stats_doc]
-                pub fn stats() -> #stats_ty { Self::__cache().stats() }
+                pub fn stats() -> #stats_ty { #stats_body }
             }
         }
     }

@@ -270,10 +270,12 @@ impl Options {
     }
 
     /// `show_spinner = bool | "text"`, or the bare flag. Returns `None` when no spinner is shown,
-    /// otherwise the text (the default text when only `true` was given).
+    /// otherwise the text. On by default (`default_text` when the option is absent or `true`),
+    /// as Streamlit's `st.cache`, `st.cache_data` and `st.cache_resource` all default to
+    /// `show_spinner=True`.
     pub fn show_spinner(&mut self, default_text: String) -> syn::Result<Option<String>> {
         let Some(o) = self.take("show_spinner") else {
-            return Ok(None);
+            return Ok(Some(default_text));
         };
         match &o.value {
             OptValue::Expr(Expr::Lit(ExprLit {

@@ -131,7 +131,7 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
             persist: #persist,
         }
     };
-    let cache_init = c.cache_init(&new_fn, &options, span);
+    let cache_init = c.cache_init(&krate, &new_fn, &options, span);
     let call = c.call();
     let full = f.returns.full_type().clone();
     Ok(expand(
@@ -143,7 +143,7 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
             call,
             outer_ret: full.clone(),
             compute_ret: full,
-            stats_ty: Some(quote!(#krate::Stats)),
+            stats_ty: quote!(#krate::Stats),
             key,
             attr_name: "memo",
         },

@@ -4,7 +4,8 @@
 //! - [`store`]: a per-function map with time-to-live (from insertion), least-recently-used
 //!   eviction and *single flight* (concurrent misses of one key run the computation once);
 //! - [`clock`]: the time source, with a per-thread mock so TTL tests need no sleeping;
-//! - [`registry`]: the list of live caches behind `memo::clear_all()` and friends;
+//! - [`registry`]: the list of live caches behind `memo::clear_all()` and friends, and the
+//!   per-instantiation caches of generic functions ([`Instances`]);
 //! - [`disk`]: atomic, checksummed entry files for persistence;
 //! - `testing` (only with the `testing` feature, which test suites turn on in their
 //!   `[dev-dependencies]`): helpers for the tests of the store and of the crates built on it: a
@@ -31,5 +32,5 @@ pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use registry::{Clear, Registry};
+pub use registry::{Clear, Counted, Instances, Registry};
 pub use store::{Computed, Got, Stats, Store, StoreConfig};

@@ -214,6 +214,51 @@ struct PendingGuard<'a, V> {
     pending: Arc<Pending>,
 }
 
+/// Calls `f` on every item, even when it panics on some; re-raises the first panic after the
+/// last item. Later panics are logged, as only one can propagate.
+///
+/// ```
+/// use std::panic::{AssertUnwindSafe, catch_unwind};
+///
+/// let mut seen = Vec::new();
+/// let r = catch_unwind(AssertUnwindSafe(|| {
+///     cache_store::store::run_all([1, 2, 3], |x| {
+///         seen.push(x);
+///         assert_ne!(x, 2, "two panics");
+///     })
+/// }));
+/// assert!(r.is_err());
+/// assert_eq!(seen, [1, 2, 3]);
+/// ```
+pub fn run_all<I: IntoIterator>(items: I, mut f: impl FnMut(I::Item)) {
+    let mut first = None;
+    for item in items {
+        // `AssertUnwindSafe`: `f` is called again after a panic, which is the point; what it
+        // shares between calls is the caller's to keep consistent (our hooks share nothing).
+        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(item))) {
+            if first.is_none() {
+                first = Some(p);
+            } else {
+                tracing::error!(
+                    target: "cache",
+                    "another release hook panicked too: {}",
+                    panic_text(&*p)
+                );
+            }
+        }
+    }
+    if let Some(p) = first {
+        std::panic::resume_unwind(p);
+    }
+}
+
+fn panic_text(p: &(dyn std::any::Any + Send)) -> &str {
+    p.downcast_ref::<&str>()
+        .copied()
+        .or_else(|| p.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(not a string)")
+}
+
 impl<V> Drop for PendingGuard<'_, V> {
     fn drop(&mut self) {
         {
@@ -275,11 +320,12 @@ impl<V: Clone> Store<V> {
         }
     }
 
+    /// Hands every departed value to `on_release`. Every value is released even if a hook panics
+    /// on an earlier one; the first panic is then re-raised (after all ran), so it still reaches
+    /// the caller that made the values depart.
     fn release(&self, departed: Vec<V>) {
         if let Some(hook) = &self.config.on_release {
-            for v in departed {
-                hook(v);
-            }
+            run_all(departed, hook);
         }
     }
 
@@ -427,14 +473,15 @@ impl<V: Clone> Store<V> {
             });
             map.pending.insert(key, Arc::clone(&pending));
             drop(map);
-            self.release(departed);
-            self.misses.fetch_add(1, Ordering::Relaxed);
-
+            // The guard exists before any user code (an `on_release` hook) runs, so a panic
+            // there cannot leave the pending marker behind with waiters stuck on it.
             let guard = PendingGuard {
                 store: self,
                 key,
                 pending,
             };
+            self.release(departed);
+            self.misses.fetch_add(1, Ordering::Relaxed);
             let computed = compute()?;
             if let Some(value) = computed.store {
                 let mut departed = Vec::new();

@@ -93,7 +93,7 @@ fn expand_singleton(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
             on_release: #on_release,
         }
     };
-    let cache_init = c.cache_init(&new_fn, &options, span);
+    let cache_init = c.cache_init(&krate, &new_fn, &options, span);
     let call = c.call();
     Ok(expand(
         f,
@@ -104,7 +104,7 @@ fn expand_singleton(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
             call,
             outer_ret,
             compute_ret: f.returns.full_type().clone(),
-            stats_ty: Some(quote!(#krate::Stats)),
+            stats_ty: quote!(#krate::Stats),
             key,
             attr_name: "singleton",
         },
