@@ -12,16 +12,17 @@
 
 #![warn(missing_docs)]
 
-mod analyze;
 mod edit;
 pub mod manifest;
 mod model;
 pub mod render;
 pub mod run;
+mod rust;
 mod tokens;
 
-pub use analyze::{
-    AnalyzeOptions, FileAnalysis, FileError, GlobalFacts, Prescan, analyze, migrate_str, prescan,
-};
 pub use edit::{OverlapError, apply_edits};
-pub use model::{Applicability, Edit, Finding, Primitives, Rule, line_col};
+pub use model::{
+    AnalyzeOptions, Applicability, Edit, FileAnalysis, FileError, Finding, GlobalFacts, Primitives,
+    Rule, line_col,
+};
+pub use rust::{Blocker, Prescan, analyze, migrate_str, prescan};

@@ -1,8 +1,10 @@
 //! The driver: walk, pre-scan, analyse in parallel, plan manifest changes, and write safely.
 
-use crate::analyze::{AnalyzeOptions, FileError, GlobalFacts, analyze, prescan};
 use crate::manifest::{find_package_manifest, rewrite_manifest};
-use crate::model::{Applicability, Edit, Finding, Primitives, Rule};
+use crate::model::{
+    AnalyzeOptions, Applicability, Edit, FileError, Finding, GlobalFacts, Primitives, Rule,
+};
+use crate::rust::{analyze, prescan};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
@@ -307,12 +309,18 @@ pub fn run(config: &Config) -> RunReport {
     for (p, r) in &scans {
         if let Ok(s) = r {
             facts.legacy_fns.extend(s.legacy_fns.iter().cloned());
-            for (callee, line, col, why) in &s.blockers {
+            for b in &s.blockers {
                 facts
                     .blocked
-                    .entry(callee.clone())
+                    .entry(b.callee.clone())
                     .or_default()
-                    .push(format!("{why} at {}:{line}:{col}", p.display()));
+                    .push(format!(
+                        "{} at {}:{}:{}",
+                        b.why,
+                        p.display(),
+                        b.line,
+                        b.column
+                    ));
             }
         }
     }

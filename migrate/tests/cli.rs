@@ -270,3 +270,36 @@ fn clear_cache_in_a_file_without_sites_uses_the_package_primitives() {
     let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap();
     assert!(!manifest.contains("legacy-cache"), "{manifest}");
 }
+
+#[test]
+fn color_is_auto_always_or_never_and_a_typo_is_an_error() {
+    let (_t, root) = crate_dir();
+    // A typo used to fall back to `auto` silently.
+    let o = run(&root, &["--color", "allways"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("invalid value 'allways'"), "{err}");
+    assert!(err.contains("always"), "{err}");
+    for ok in ["auto", "always", "never"] {
+        let o = run(&root, &["--check", "--color", ok]);
+        assert_eq!(o.status.code(), Some(1), "--color {ok}: {}", text(&o));
+    }
+    // A file with a finding, so there is a diagnostic to style.
+    fs::write(
+        root.join("src/other.rs"),
+        "use legacy_cache::cache;\n#[cache(sampling = false)]\nfn f() -> u8 { 1 }\n",
+    )
+    .unwrap();
+    let o = run(&root, &["--check", "--color", "never"]);
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains('\u{1b}'),
+        "--color never: {}",
+        text(&o)
+    );
+    let o = run(&root, &["--check", "--color", "always"]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains('\u{1b}'),
+        "--color always styles the diagnostics: {}",
+        text(&o)
+    );
+}
