@@ -61,6 +61,8 @@ pub enum Rule {
     HashFuncsUnderscore,
     /// A `hash_funcs` entry that had to be kept.
     HashFuncsKept,
+    /// A `hash_funcs` entry that matches no hashed parameter (the successors reject it).
+    HashFuncsDropped,
     /// A parameter already named `_x`: hashed before, ignored now.
     UnderscoreParam,
     /// A result mutated through `Shared::mutate`.
@@ -101,6 +103,7 @@ impl Rule {
             Rule::SamplingDropped => "sampling-dropped",
             Rule::HashFuncsUnderscore => "hash-funcs-underscore",
             Rule::HashFuncsKept => "hash-funcs-kept",
+            Rule::HashFuncsDropped => "hash-funcs-dropped",
             Rule::UnderscoreParam => "underscore-param",
             Rule::SharedMutation => "shared-mutation",
             Rule::SharedType => "shared-type",
@@ -267,6 +270,10 @@ pub struct GlobalFacts {
     pub legacy_fns: HashSet<String>,
     /// Functions that must stay on the legacy cache, with the reasons (file:line locations).
     pub blocked: HashMap<String, Vec<String>>,
+    /// Names the legacy attribute is re-exported under somewhere in the run.
+    pub reexported_attrs: HashSet<String>,
+    /// Names the legacy crate is re-exported under somewhere in the run.
+    pub reexported_crates: HashSet<String>,
 }
 
 /// A file-level problem: the file is left untouched.

@@ -281,9 +281,13 @@ pub fn run(config: &Config) -> RunReport {
         })
         .collect();
     let mut texts: Vec<(PathBuf, String)> = Vec::new();
+    let mut skipped: Vec<PathBuf> = Vec::new();
     for (p, l) in loaded {
         match l {
-            Loaded::Skip(n) => report.bytes += n,
+            Loaded::Skip(n) => {
+                report.bytes += n;
+                skipped.push(p);
+            }
             Loaded::Text(t) => {
                 report.bytes += t.len() as u64;
                 texts.push((p, t));
@@ -309,6 +313,12 @@ pub fn run(config: &Config) -> RunReport {
     for (p, r) in &scans {
         if let Ok(s) = r {
             facts.legacy_fns.extend(s.legacy_fns.iter().cloned());
+            facts
+                .reexported_attrs
+                .extend(s.reexported_attrs.iter().cloned());
+            facts
+                .reexported_crates
+                .extend(s.reexported_crates.iter().cloned());
             for b in &s.blockers {
                 facts
                     .blocked
@@ -326,8 +336,27 @@ pub fn run(config: &Config) -> RunReport {
     }
     // Only functions that are actually legacy-cached can be blocked.
     facts.blocked.retain(|k, _| facts.legacy_fns.contains(k));
-    report.parsed = texts.len();
     drop(scans);
+    // A file that names neither `legacy_cache` nor `mutate` can still use the legacy attribute
+    // through a re-export made in another file; those files are analysed too.
+    let reexported: Vec<&String> = facts
+        .reexported_attrs
+        .iter()
+        .chain(&facts.reexported_crates)
+        .collect();
+    if !reexported.is_empty() {
+        let extra: Vec<(PathBuf, String)> = skipped
+            .par_iter()
+            .filter_map(|p| match load(p) {
+                Loaded::Text(t) if reexported.iter().any(|n| t.contains(n.as_str())) => {
+                    Some((p.clone(), t))
+                }
+                _ => None,
+            })
+            .collect();
+        texts.extend(extra);
+    }
+    report.parsed = texts.len();
 
     // Phase 3: analyse.
     let analyse = |t: &str, fallback: Primitives, keep_legacy_clear: bool| {

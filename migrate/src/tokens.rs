@@ -152,6 +152,15 @@ pub(crate) fn idents(text: &str, base: usize) -> Vec<Tok> {
     out
 }
 
+/// The file's line ending: `"\r\n"` when its first line ends so, else `"\n"`. Inserted lines
+/// use it, so a CRLF file does not get mixed endings.
+pub(crate) fn line_ending(src: &str) -> &'static str {
+    match src.find('\n') {
+        Some(i) if src[..i].ends_with('\r') => "\r\n",
+        _ => "\n",
+    }
+}
+
 /// The whitespace that starts the line containing `pos`, up to the first non-blank character.
 pub(crate) fn indent_at(src: &str, pos: usize) -> String {
     let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);

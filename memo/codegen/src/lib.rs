@@ -22,6 +22,7 @@
 //! associated functions named `f_clear`, `f_clear_entry` and `f_stats`.
 
 pub mod func;
+pub mod grammar;
 pub mod options;
 
 use proc_macro2::{Span, TokenStream};

@@ -167,31 +167,33 @@ impl<'ast, 'a> Collector<'ast, 'a> {
             return;
         }
         let attr_range = self.range_of(attr.span());
-        let scope = self.current_scope();
-        if attr.path().is_ident("cfg_attr") {
-            if let syn::Meta::List(list) = &attr.meta {
+        self.add_meta(&attr.meta, &attr_range, function);
+    }
+
+    /// Records `meta` as a candidate, looking through `cfg_attr` (nested ones too).
+    fn add_meta(
+        &mut self,
+        meta: &syn::Meta,
+        attr_range: &Range<usize>,
+        function: Option<FnRef<'ast>>,
+    ) {
+        if meta.path().is_ident("cfg_attr") {
+            if let syn::Meta::List(list) = meta {
                 for piece in tokens::split_commas(list.tokens.clone(), false)
                     .into_iter()
                     .skip(1)
                 {
                     let ts: TokenStream = piece.into_iter().collect();
-                    if let Ok(meta) = syn::parse2::<syn::Meta>(ts)
-                        && maybe_cache_path(meta.path())
-                    {
-                        self.attrs.push(AttrCandidate {
-                            attr_range: attr_range.clone(),
-                            meta,
-                            scope,
-                            function,
-                        });
+                    if let Ok(inner) = syn::parse2::<syn::Meta>(ts) {
+                        self.add_meta(&inner, attr_range, function);
                     }
                 }
             }
-        } else if maybe_cache_path(attr.path()) {
+        } else {
             self.attrs.push(AttrCandidate {
-                attr_range,
-                meta: attr.meta.clone(),
-                scope,
+                attr_range: attr_range.clone(),
+                meta: meta.clone(),
+                scope: self.current_scope(),
                 function,
             });
         }
@@ -216,12 +218,6 @@ impl<'ast, 'a> Collector<'ast, 'a> {
     }
 }
 
-/// `name` or `x::cache`: the shapes a legacy cache attribute path can have.
-fn maybe_cache_path(p: &syn::Path) -> bool {
-    p.segments.len() == 1 && p.leading_colon.is_none()
-        || p.segments.len() == 2 && p.segments[1].ident == "cache"
-}
-
 impl<'ast> Visit<'ast> for Collector<'ast, '_> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         if m.content.is_some() {
@@ -236,6 +232,10 @@ impl<'ast> Visit<'ast> for Collector<'ast, '_> {
         self.push_scope(false);
         visit::visit_block(self, b);
         self.scope_stack.pop();
+    }
+    fn visit_item_extern_crate(&mut self, e: &'ast syn::ItemExternCrate) {
+        self.record_extern_crate(e);
+        visit::visit_item_extern_crate(self, e);
     }
     fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
         self.record_use(u);

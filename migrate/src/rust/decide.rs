@@ -8,6 +8,7 @@ use super::uses::{LeafKind, PathForm};
 use crate::edit::apply_edits;
 use crate::model::{Applicability, Edit, FileError, Finding, GlobalFacts, Primitives, Rule};
 use crate::tokens;
+use cache_codegen::grammar::{Attr, param_is_unhashed, value_kind};
 use std::collections::HashMap;
 use std::ops::Range;
 use syn::spanned::Spanned;
@@ -24,6 +25,13 @@ impl Target {
         match self {
             Target::Memo => "memo",
             Target::Singleton => "singleton",
+        }
+    }
+    /// The attribute in the shared grammar.
+    pub fn attr(self) -> Attr {
+        match self {
+            Target::Memo => Attr::Memo,
+            Target::Singleton => Attr::Singleton,
         }
     }
     pub fn primitives(self) -> Primitives {
@@ -123,6 +131,18 @@ impl Decider<'_, '_, '_> {
     pub fn sites(&mut self) {
         for cand in &self.collected.attrs {
             let Some(form) = self.collected.resolve_attr(cand.meta.path(), cand.scope) else {
+                if self.reaches_legacy_through_reexport(cand.meta.path()) {
+                    self.findings.push(
+                        Finding::new(
+                            cand.attr_range.clone(),
+                            Rule::Unsupported,
+                            Applicability::Review,
+                            "legacy cache attribute reached through a re-export of `legacy_cache`; not rewritten",
+                        )
+                        .with_help("write it as `#[legacy_cache::cache]` (or `use legacy_cache::cache;` here) and run again, or rewrite it by hand"),
+                    );
+                    self.unconverted_sites += 1;
+                }
                 continue;
             };
             let converted = match cand.function {
@@ -156,6 +176,20 @@ impl Decider<'_, '_, '_> {
                 None => self.unconverted_sites += 1,
             }
         }
+    }
+
+    /// Whether an attribute path that does not resolve in this file names the legacy attribute
+    /// through a re-export made elsewhere in the run.
+    fn reaches_legacy_through_reexport(&self, path: &syn::Path) -> bool {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let Some((last, before)) = segments.split_last() else {
+            return false;
+        };
+        self.facts.reexported_attrs.contains(last)
+            || (last == "cache"
+                && before
+                    .iter()
+                    .any(|s| s == "legacy_cache" || self.facts.reexported_crates.contains(s)))
     }
 
     /// Rewrites one site. Returns the chosen target, or `None` when the site is left as is.
@@ -418,7 +452,15 @@ impl Decider<'_, '_, '_> {
                 true
             }
             "hash_funcs" => self.hash_funcs(o, function, &cand.attr_range, sub, notes),
-            _ => true,
+            // Everything else carries over verbatim when the target reads it the same way.
+            name if value_kind(target.attr(), name) == value_kind(Attr::Legacy, name) => true,
+            name => {
+                self.findings.push(
+                    Finding::new(o.range.clone(), Rule::OptionDropped, Applicability::Review, format!("`{name}` dropped: #[{}] does not accept it as the legacy cache wrote it", target.name()))
+                        .with_help("translate the option by hand if its effect is still wanted"),
+                );
+                false
+            }
         }
     }
 
@@ -426,14 +468,17 @@ impl Decider<'_, '_, '_> {
     fn underscore_params(&mut self, function: FnRef<'_>, target: Target) {
         for a in &function.sig.inputs {
             let syn::FnArg::Typed(t) = a else { continue };
+            if !param_is_unhashed(&t.pat) {
+                continue;
+            }
             let (name, range) = match &*t.pat {
-                syn::Pat::Ident(pi) if pi.ident.to_string().starts_with('_') => {
-                    (pi.ident.to_string(), self.range_of(pi.ident.span()))
-                }
-                syn::Pat::Wild(w) => ("_".to_string(), self.range_of(w.span())),
-                _ => continue,
+                syn::Pat::Ident(pi) => (pi.ident.to_string(), self.range_of(pi.ident.span())),
+                other => ("_".to_string(), self.range_of(other.span())),
             };
-            let stem = name.trim_start_matches('_');
+            let stem = name
+                .strip_prefix("r#")
+                .unwrap_or(&name)
+                .trim_start_matches('_');
             let help = if stem.is_empty() {
                 "give the parameter a name without a leading `_` if it should stay part of the key"
                     .to_string()

@@ -1,37 +1,22 @@
 //! `hash_funcs` entries: an entry whose function returns a constant ignored the value, so the
-//! matching parameters become `_`-prefixed (left out of the key); other entries are kept.
+//! matching parameters become `_`-prefixed (left out of the key); an entry that matches no
+//! hashed parameter is dropped (the successors reject it); other entries are kept.
+//!
+//! Types are matched by `cache_codegen::type_matches`, the macros' own rule.
 
 use super::classify::returns_constant;
 use super::collect::FnRef;
 use super::decide::Decider;
+use super::options::HashEntry;
 use super::options::{self, LegacyOption, OptionValue};
-use super::rename::plan_rename;
+use super::rename::{plan_rename, underscored};
 use crate::model::{Applicability, Edit, Finding, Rule};
+use cache_codegen::grammar::param_is_unhashed;
+use cache_codegen::{strip_refs, type_matches};
+use quote::ToTokens;
+use std::collections::HashSet;
 use std::ops::Range;
 use syn::spanned::Spanned;
-
-fn strip_refs(ty: &syn::Type) -> &syn::Type {
-    match ty {
-        syn::Type::Reference(r) => strip_refs(&r.elem),
-        syn::Type::Paren(p) => strip_refs(&p.elem),
-        _ => ty,
-    }
-}
-
-fn type_matches(param_ty: &syn::Type, key: &str) -> bool {
-    let t = strip_refs(param_ty);
-    let text: String = quote::ToTokens::to_token_stream(t)
-        .to_string()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    if text == key {
-        return true;
-    }
-    // `db::Conn` in the entry matches a parameter written `Conn`, and the other way round.
-    let last = |s: &str| s.rsplit("::").next().unwrap_or("").to_string();
-    (text.contains("::") != key.contains("::")) && last(&text) == last(key)
-}
 
 /// A parameter rename planned for one entry: the name and its edits.
 type RenamePlan = Vec<(String, Vec<(Range<usize>, String)>)>;
@@ -51,7 +36,23 @@ impl Decider<'_, '_, '_> {
         };
         let entries = options::hash_entries(ts.clone(), self.collected.base);
         let mut keep = Vec::new();
+        // Two entries can name the same parameter (`Conn` and `db::Conn`): rename it once.
+        let mut renamed: HashSet<String> = HashSet::new();
         for entry in &entries {
+            let hashed: Vec<&syn::PatType> = function
+                .sig
+                .inputs
+                .iter()
+                .filter_map(|a| match a {
+                    syn::FnArg::Typed(t) if !param_is_unhashed(&t.pat) => Some(t),
+                    _ => None,
+                })
+                .filter(|t| entry.ty.as_ref().is_some_and(|w| type_matches(&t.ty, w)))
+                .collect();
+            if hashed.is_empty() && self.drop_unmatched(entry, function) {
+                keep.push(false);
+                continue;
+            }
             let constant = entry
                 .func
                 .as_ref()
@@ -66,31 +67,28 @@ impl Decider<'_, '_, '_> {
                 keep.push(true);
                 continue;
             }
-            let params: Vec<&syn::PatType> = function
-                .sig
-                .inputs
-                .iter()
-                .filter_map(|a| match a {
-                    syn::FnArg::Typed(t) if type_matches(&t.ty, &entry.ty_text) => Some(t),
-                    _ => None,
-                })
-                .collect();
-            if params.is_empty() {
+            if hashed.is_empty() {
                 self.findings.push(
                     Finding::new(entry.range.clone(), Rule::HashFuncsKept, Applicability::Info, format!("`hash_funcs` entry kept: no parameter has type `{}`", entry.ty_text))
-                        .with_help("if the type is nested in another parameter, rename that parameter with a leading `_` by hand"),
+                        .with_help("a `Self` entry applies to the receiver; otherwise the type could not be read: check the entry by hand"),
                 );
                 keep.push(true);
                 continue;
             }
-            match self.plan_renames(function, &params, attr_range.start) {
+            let pending: Vec<&syn::PatType> = hashed
+                .iter()
+                .copied()
+                .filter(|t| !matches!(&*t.pat, syn::Pat::Ident(pi) if renamed.contains(&pi.ident.to_string())))
+                .collect();
+            match self.plan_renames(function, &pending, attr_range.start) {
                 Ok(plan) => {
+                    renamed.extend(plan.iter().map(|(name, _)| name.clone()));
                     self.apply_renames(plan, &entry.ty_text, notes);
                     keep.push(false);
                 }
                 Err((range, name, why)) => {
                     self.findings.push(
-                        Finding::new(range, Rule::HashFuncsKept, Applicability::Review, format!("cannot rename `{name}` to `_{name}` for the constant `hash_funcs` entry `{}`: {why}", entry.ty_text))
+                        Finding::new(range, Rule::HashFuncsKept, Applicability::Review, format!("cannot rename `{name}` to `{}` for the constant `hash_funcs` entry `{}`: {why}", underscored(&name), entry.ty_text))
                             .with_help("the entry is kept as `hash_funcs`; rename the parameter by hand to stop hashing it"),
                     );
                     keep.push(true);
@@ -113,8 +111,40 @@ impl Decider<'_, '_, '_> {
         true
     }
 
-    /// Plans the `_` rename of every matching parameter not already `_`-prefixed, or says
-    /// (range, name, why) which one cannot be renamed.
+    /// Drops an entry (with a finding) that matches no hashed parameter: `#[memo]` and
+    /// `#[singleton]` reject it, while the legacy cache also applied it to `_` parameters and to
+    /// the return value (for its mutation check), neither of which the successors hash. A `Self`
+    /// entry and an unreadable type are left to the caller. Returns whether it was dropped.
+    fn drop_unmatched(&mut self, entry: &HashEntry, function: FnRef<'_>) -> bool {
+        let Some(wanted) = &entry.ty else {
+            return false;
+        };
+        if strip_refs(wanted).to_token_stream().to_string() == "Self" {
+            return false;
+        }
+        let fname = function.name;
+        let ty = &entry.ty_text;
+        let returns_it =
+            matches!(&function.sig.output, syn::ReturnType::Type(_, r) if type_matches(r, wanted));
+        let matches_unhashed = function.sig.inputs.iter().any(|a| {
+            matches!(a, syn::FnArg::Typed(t) if param_is_unhashed(&t.pat) && type_matches(&t.ty, wanted))
+        });
+        let why = if returns_it {
+            "; the legacy cache applied it to the return value, for its mutation check, which the successors do not have"
+        } else if matches_unhashed {
+            "; it matches only `_` parameters, which the successors leave out of the key"
+        } else {
+            ""
+        };
+        self.findings.push(
+            Finding::new(entry.range.clone(), Rule::HashFuncsDropped, Applicability::Info, format!("`hash_funcs` entry for `{ty}` dropped: it matches no hashed parameter of `{fname}`{why}"))
+                .with_help("#[memo] and #[singleton] apply `hash_funcs` to hashed arguments only and reject an entry that matches none"),
+        );
+        true
+    }
+
+    /// Plans the `_` rename of every given parameter, or says (range, name, why) which one
+    /// cannot be renamed.
     fn plan_renames(
         &self,
         function: FnRef<'_>,
@@ -126,9 +156,6 @@ impl Decider<'_, '_, '_> {
         for p in params {
             match &*p.pat {
                 syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                    if pi.ident.to_string().starts_with('_') {
-                        continue;
-                    }
                     let attr_range_of = |a: &syn::Attribute| collected.range_of(a.span());
                     match plan_rename(function, pi, collected.base, attr_start, &attr_range_of) {
                         Ok(edits) => plan.push((pi.ident.to_string(), edits)),
@@ -165,7 +192,8 @@ impl Decider<'_, '_, '_> {
                 ));
             }
             notes.push(format!(
-                "`hash_funcs` entry for `{ty_text}` became the `_{name}` parameter"
+                "`hash_funcs` entry for `{ty_text}` became the `{}` parameter",
+                underscored(&name)
             ));
         }
     }

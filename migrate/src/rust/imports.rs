@@ -18,6 +18,12 @@ fn import_edit(range: std::ops::Range<usize>, text: impl Into<String>) -> Edit {
     )
 }
 
+/// Whether only blanks precede `pos` on its line.
+fn starts_line(src: &str, pos: usize) -> bool {
+    let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+    src[line_start..pos].trim().is_empty()
+}
+
 impl Decider<'_, '_, '_> {
     /// Replaces each legacy `clear_cache()` call with the global clears of the primitives in use.
     pub fn clears(&mut self, fallback: Primitives, keep_legacy: bool) {
@@ -64,12 +70,16 @@ impl Decider<'_, '_, '_> {
             }
             let text = if calls.len() == 1 {
                 calls[0].to_string()
-            } else if call.is_stmt {
+            } else if call.is_stmt && starts_line(self.src(), call.call_range.start) {
                 let sep = format!(
-                    ";\n{}",
+                    ";{}{}",
+                    tokens::line_ending(self.src()),
                     tokens::indent_at(self.src(), call.call_range.start)
                 );
                 calls.join(&sep)
+            } else if call.is_stmt {
+                // Sharing its line with other code (a one-line `fn`): stay on that line.
+                calls.join("; ")
             } else {
                 format!("{{ {} }}", calls.join("; "))
             };
@@ -239,10 +249,11 @@ impl Decider<'_, '_, '_> {
         out: &mut Vec<Edit>,
     ) {
         let indent = tokens::indent_at(self.src(), item.item_range.start);
+        let newline = tokens::line_ending(self.src());
         let extra_items = |paths: &[String]| -> String {
             paths
                 .iter()
-                .map(|p| format!("\n{indent}{}{p};", item.prefix))
+                .map(|p| format!("{newline}{indent}{}{p};", item.prefix))
                 .collect()
         };
         let append = |out: &mut Vec<Edit>, extra: String| {
@@ -250,6 +261,16 @@ impl Decider<'_, '_, '_> {
                 out.push(import_edit(item.item_range.end..item.item_range.end, extra));
             }
         };
+        if item.extern_crate {
+            // Nothing is imported through it; it goes once nothing uses the name.
+            if !all_kept {
+                out.push(import_edit(
+                    tokens::line_extend(self.src(), item.item_range.clone()),
+                    "",
+                ));
+            }
+            return;
+        }
         let subtree = match (&item.subtree, all_kept) {
             (Some(st), false) => st,
             _ => {

@@ -140,6 +140,8 @@ pub fn migrate_str(src: &str) -> Result<FileAnalysis, FileError> {
     let mut facts = GlobalFacts::default();
     if let Ok(p) = prescan(src) {
         facts.legacy_fns.extend(p.legacy_fns);
+        facts.reexported_attrs.extend(p.reexported_attrs);
+        facts.reexported_crates.extend(p.reexported_crates);
         for b in p.blockers {
             facts
                 .blocked

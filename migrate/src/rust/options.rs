@@ -3,6 +3,7 @@
 
 use crate::model::{Applicability, Finding, Rule};
 use crate::tokens;
+use cache_codegen::grammar::{Attr, ValueKind, value_kind};
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use std::collections::HashSet;
 use std::ops::Range;
@@ -48,6 +49,8 @@ pub(super) struct HashEntry {
     pub range: Range<usize>,
     /// The type as written, whitespace removed (for messages).
     pub ty_text: String,
+    /// The type, when it parses.
+    pub ty: Option<syn::Type>,
     pub func: Option<syn::Path>,
 }
 
@@ -119,21 +122,11 @@ pub(super) fn parse_options(
     Ok(opts)
 }
 
-/// Checks the options against what the legacy attribute accepts. A finding means the site is
-/// left untouched.
+/// Checks the options against what the legacy attribute accepts (the macros' own table). A
+/// finding means the site is left untouched.
 pub(super) fn check_options(opts: &[LegacyOption]) -> Result<(), Finding> {
-    let known = [
-        "persist",
-        "allow_output_mutation",
-        "show_spinner",
-        "suppress_st_warning",
-        "hash_funcs",
-        "max_entries",
-        "ttl",
-        "sampling",
-    ];
     for o in opts {
-        if !known.contains(&o.name.as_str()) {
+        let Some(kind) = value_kind(Attr::Legacy, &o.name) else {
             return Err(Finding::new(
                 o.range.clone(),
                 Rule::Unsupported,
@@ -144,8 +137,13 @@ pub(super) fn check_options(opts: &[LegacyOption]) -> Result<(), Finding> {
                 ),
             )
             .with_help("remove or translate the option by hand"));
-        }
-        if SELECTS_TARGET.contains(&o.name.as_str()) && o.value.as_bool().is_none() {
+        };
+        if kind == ValueKind::Bool && o.value.as_bool().is_none() {
+            let help = if SELECTS_TARGET.contains(&o.name.as_str()) {
+                "the target primitive depends on this value; decide by hand"
+            } else {
+                "the legacy attribute accepts only `true` or `false` here; fix the value first"
+            };
             return Err(Finding::new(
                 o.range.clone(),
                 Rule::Unsupported,
@@ -155,9 +153,9 @@ pub(super) fn check_options(opts: &[LegacyOption]) -> Result<(), Finding> {
                     o.name
                 ),
             )
-            .with_help("the target primitive depends on this value; decide by hand"));
+            .with_help(help));
         }
-        if o.name == "hash_funcs" && !matches!(o.value, OptionValue::Group(..)) {
+        if kind == ValueKind::HashFuncs && !matches!(o.value, OptionValue::Group(..)) {
             return Err(Finding::new(
                 o.range.clone(),
                 Rule::Unsupported,
@@ -184,6 +182,7 @@ pub(super) fn hash_entries(ts: TokenStream, base: usize) -> Vec<HashEntry> {
             HashEntry {
                 range,
                 ty_text: text_without_spaces(ty),
+                ty: syn::parse2::<syn::Type>(ty.iter().cloned().collect()).ok(),
                 func,
             }
         })

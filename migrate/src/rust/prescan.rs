@@ -20,6 +20,10 @@ pub struct Prescan {
     pub legacy_fns: Vec<String>,
     /// Uses of a function's result that keep it on the legacy cache.
     pub blockers: Vec<Blocker>,
+    /// Names `legacy_cache::cache` is re-exported under (`pub use legacy_cache::cache as c;`).
+    pub reexported_attrs: Vec<String>,
+    /// Names the `legacy_cache` crate is re-exported under (`pub use legacy_cache as lc;`).
+    pub reexported_crates: Vec<String>,
 }
 
 /// A use of a cached function's result that memo and singleton cannot reproduce: the result is
@@ -80,6 +84,39 @@ fn collect_attr_aliases(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut
         syn::UseTree::Group(g) => {
             for t in &g.items {
                 collect_attr_aliases(t, prefix, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Records what a `pub use` tree re-exports from `legacy_cache`.
+fn collect_reexports(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Prescan) {
+    let at_root = prefix.len() == 1 && prefix[0] == "legacy_cache";
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            collect_reexports(&p.tree, prefix, out);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) if at_root && n.ident == "cache" => {
+            out.reexported_attrs.push("cache".into());
+        }
+        syn::UseTree::Rename(r) if at_root && r.ident == "cache" => {
+            out.reexported_attrs.push(r.rename.to_string());
+        }
+        syn::UseTree::Rename(r)
+            if (prefix.is_empty() && r.ident == "legacy_cache")
+                || (at_root && r.ident == "self") =>
+        {
+            out.reexported_crates.push(r.rename.to_string());
+        }
+        syn::UseTree::Name(n) if prefix.is_empty() && n.ident == "legacy_cache" => {
+            out.reexported_crates.push("legacy_cache".into());
+        }
+        syn::UseTree::Group(g) => {
+            for t in &g.items {
+                collect_reexports(t, prefix, out);
             }
         }
         _ => {}
@@ -178,6 +215,21 @@ impl<'ast> Visit<'ast> for PrescanVisitor<'_> {
         let saved = std::mem::take(&mut self.bindings);
         visit::visit_impl_item_fn(self, f);
         self.bindings = saved;
+    }
+    fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+        if !matches!(u.vis, syn::Visibility::Inherited) {
+            collect_reexports(&u.tree, &mut Vec::new(), &mut self.out);
+        }
+        visit::visit_item_use(self, u);
+    }
+    fn visit_item_extern_crate(&mut self, e: &'ast syn::ItemExternCrate) {
+        if e.ident == "legacy_cache"
+            && !matches!(e.vis, syn::Visibility::Inherited)
+            && let Some((_, alias)) = &e.rename
+        {
+            self.out.reexported_crates.push(alias.to_string());
+        }
+        visit::visit_item_extern_crate(self, e);
     }
     fn visit_local(&mut self, l: &'ast syn::Local) {
         if let (Some((name, ty)), Some(init)) = (binding_of(&l.pat), &l.init) {

@@ -8,6 +8,12 @@ use syn::visit::{self, Visit};
 
 use super::collect::FnRef;
 
+/// The `_`-prefixed form of a parameter name; a raw identifier loses its `r#` (`r#type` becomes
+/// `_type`, since `_r#type` is not an identifier).
+pub(super) fn underscored(name: &str) -> String {
+    format!("_{}", name.strip_prefix("r#").unwrap_or(name))
+}
+
 /// Why renaming a parameter is not safe, or the edits that do it.
 pub(super) fn plan_rename(
     function: FnRef<'_>,
@@ -17,7 +23,7 @@ pub(super) fn plan_rename(
     attr_range_of: &dyn Fn(&syn::Attribute) -> Range<usize>,
 ) -> Result<Vec<(Range<usize>, String)>, String> {
     let name = pat.ident.to_string();
-    let new = format!("_{name}");
+    let new = underscored(&name);
     struct Uses<'n> {
         name: &'n str,
         new: &'n str,

@@ -43,6 +43,9 @@ pub(super) struct Leaf {
     pub scope: usize,
     /// Path text below `legacy_cache::`, used to rebuild a trimmed `use` tree.
     pub rel_text: String,
+    /// Visible in every module of the crate: `extern crate legacy_cache as lc;` at the top
+    /// level adds `lc` to the extern prelude.
+    pub everywhere: bool,
 }
 
 /// Where the `legacy_cache` part of a `use` item sits.
@@ -65,6 +68,8 @@ pub(super) struct UseInfo {
     pub subtree: Option<Subtree>,
     /// Indices into [`Collector::leaves`].
     pub leaves: Vec<usize>,
+    /// An `extern crate legacy_cache ...;` item rather than a `use`.
+    pub extern_crate: bool,
 }
 
 /// How a site names the legacy item.
@@ -122,6 +127,7 @@ impl<'ast> Collector<'ast, '_> {
                 alias,
                 scope,
                 rel_text,
+                everywhere: false,
             });
         }
         self.uses.push(UseInfo {
@@ -131,6 +137,36 @@ impl<'ast> Collector<'ast, '_> {
             is_pub: !matches!(item.vis, syn::Visibility::Inherited),
             subtree,
             leaves: leaf_ids,
+            extern_crate: false,
+        });
+    }
+
+    /// `extern crate legacy_cache;` or `extern crate legacy_cache as lc;`: the crate under a
+    /// name, like `use legacy_cache as lc;`.
+    pub(super) fn record_extern_crate(&mut self, item: &'ast syn::ItemExternCrate) {
+        if item.ident != "legacy_cache" {
+            return;
+        }
+        let alias = item
+            .rename
+            .as_ref()
+            .map_or_else(|| item.ident.to_string(), |(_, r)| r.to_string());
+        let scope = self.current_scope();
+        self.leaves.push(Leaf {
+            kind: LeafKind::Crate,
+            alias,
+            scope,
+            rel_text: "self".into(),
+            everywhere: scope == 0,
+        });
+        self.uses.push(UseInfo {
+            scope,
+            item_range: self.range_of(item.span()),
+            prefix: String::new(),
+            is_pub: !matches!(item.vis, syn::Visibility::Inherited),
+            subtree: None,
+            leaves: vec![self.leaves.len() - 1],
+            extern_crate: true,
         });
     }
 
@@ -189,9 +225,14 @@ impl<'ast> Collector<'ast, '_> {
             return false;
         }
         let first = path.segments[0].ident.to_string();
+        let extern_prelude = || {
+            self.leaves
+                .iter()
+                .any(|l| l.everywhere && l.kind == LeafKind::Crate && l.alias == first)
+        };
         first == "legacy_cache"
             || (path.leading_colon.is_none()
-                && self.resolve(&first, scope, LeafKind::Crate).is_some())
+                && (self.resolve(&first, scope, LeafKind::Crate).is_some() || extern_prelude()))
     }
 
     /// Whether a bare or qualified path names `legacy_cache::<last>` at `scope`.
