@@ -19,6 +19,7 @@ pub mod render;
 pub mod run;
 mod rust;
 mod tokens;
+mod write;
 
 pub use edit::{OverlapError, apply_edits};
 pub use model::{

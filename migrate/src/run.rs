@@ -5,9 +5,10 @@ use crate::model::{
     AnalyzeOptions, Applicability, Edit, FileError, Finding, GlobalFacts, Primitives, Rule,
 };
 use crate::rust::{analyze, prescan};
+use crate::write::write_all;
+pub use crate::write::{dirty_files, write_atomic};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -130,10 +131,16 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
         } else if p.is_dir() {
             roots.push(p.clone());
         } else {
+            // The OS's reason: a symlink loop is not "no such file".
+            let why = match std::fs::metadata(p) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => e.to_string(),
+                Err(_) => "no such file or directory".to_string(),
+                Ok(_) => "not a file or directory".to_string(),
+            };
             errors
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push((p.clone(), "no such file or directory".to_string()));
+                .push((p.clone(), why));
         }
     }
     if let Some((first, rest)) = roots.split_first() {
@@ -572,105 +579,4 @@ fn plan_manifest(manifest: &Path, need: Primitives, drop_legacy: bool) -> Option
         }
     }
     (rep.output.is_some() || !rep.findings.is_empty() || rep.error.is_some()).then_some(rep)
-}
-
-/// Files with uncommitted changes (modified, staged or untracked) among `paths`, per git.
-/// Files outside any git work tree are never dirty.
-pub fn dirty_files(paths: &[&Path]) -> Vec<PathBuf> {
-    let mut by_top: HashMap<PathBuf, HashSet<PathBuf>> = HashMap::new();
-    let mut dirty = Vec::new();
-    for p in paths {
-        let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-        let Some(dir) = abs.parent() else { continue };
-        let top = std::process::Command::new("git")
-            .args(["rev-parse", "--show-toplevel"])
-            .current_dir(dir)
-            .output();
-        let Ok(top) = top else { continue };
-        if !top.status.success() {
-            continue;
-        }
-        let top = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim().to_string());
-        let set = by_top.entry(top.clone()).or_insert_with(|| {
-            let out = std::process::Command::new("git")
-                .args(["status", "--porcelain=v1", "-z", "--untracked-files=all"])
-                .current_dir(&top)
-                .output();
-            let mut set = HashSet::new();
-            if let Ok(out) = out {
-                for rec in out.stdout.split(|&b| b == 0) {
-                    if rec.len() > 3 {
-                        let rel = String::from_utf8_lossy(&rec[3..]).to_string();
-                        set.insert(
-                            std::fs::canonicalize(top.join(&rel)).unwrap_or_else(|_| top.join(rel)),
-                        );
-                    }
-                }
-            }
-            set
-        });
-        if set.contains(&abs) {
-            dirty.push(p.to_path_buf());
-        }
-    }
-    dirty
-}
-
-fn write_all(report: &mut RunReport, allow_dirty: bool) {
-    if !allow_dirty {
-        let targets: Vec<&Path> = report.changed().map(|f| f.path.as_path()).collect();
-        report.dirty = dirty_files(&targets);
-        if !report.dirty.is_empty() {
-            return;
-        }
-    }
-    for f in report.files.iter_mut() {
-        let Some(out) = &f.output else { continue };
-        // Re-check that the file did not change since it was read.
-        match std::fs::read_to_string(&f.path) {
-            Ok(now) if now == f.original => {}
-            _ => {
-                f.error = Some(FileError {
-                    rule: Rule::IoError,
-                    message: "file changed while the tool was running; not written".into(),
-                    range: None,
-                });
-                continue;
-            }
-        }
-        match write_atomic(&f.path, out) {
-            Ok(()) => f.written = true,
-            Err(e) => {
-                f.error = Some(FileError {
-                    rule: Rule::IoError,
-                    message: format!("cannot write file: {e}"),
-                    range: None,
-                })
-            }
-        }
-    }
-}
-
-/// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees half a file; the original permissions are kept.
-///
-/// ```
-/// let dir = tempfile::tempdir().unwrap();
-/// let p = dir.path().join("a.rs");
-/// std::fs::write(&p, "old").unwrap();
-/// migrate::run::write_atomic(&p, "new").unwrap();
-/// assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
-/// ```
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let perms = std::fs::metadata(path)?.permissions();
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    std::fs::set_permissions(tmp.path(), perms)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

@@ -303,3 +303,94 @@ fn color_is_auto_always_or_never_and_a_typo_is_an_error() {
         text(&o)
     );
 }
+
+#[test]
+fn a_read_only_file_is_refused_not_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_t, root) = crate_dir();
+    let lib = root.join("src/lib.rs");
+    fs::set_permissions(&lib, fs::Permissions::from_mode(0o444)).unwrap();
+    let o = run(&root, &["--write", "--no-manifest"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("read-only"), "{}", text(&o));
+    assert_eq!(fs::read_to_string(&lib).unwrap(), LIB);
+    assert_eq!(
+        fs::metadata(&lib).unwrap().permissions().mode() & 0o777,
+        0o444
+    );
+}
+
+#[test]
+fn a_symlinked_file_is_written_through_the_link() {
+    let (_t, root) = crate_dir();
+    let real = root.join("real.rs");
+    fs::rename(root.join("src/lib.rs"), &real).unwrap();
+    std::os::unix::fs::symlink("../real.rs", root.join("src/lib.rs")).unwrap();
+    let o = run(&root, &["--write", "--no-manifest", "src/lib.rs"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let link = fs::symlink_metadata(root.join("src/lib.rs")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    assert!(
+        fs::read_to_string(&real)
+            .unwrap()
+            .contains("#[memo(persist = \"disk\")]")
+    );
+}
+
+#[test]
+fn a_rewritten_file_keeps_its_owner() {
+    use std::os::unix::fs::MetadataExt;
+    let (_t, root) = crate_dir();
+    let lib = root.join("src/lib.rs");
+    // Only a privileged user can hand a file to someone else; elsewhere there is nothing to test.
+    if std::os::unix::fs::chown(&lib, Some(4321), Some(4321)).is_err() {
+        return;
+    }
+    let o = run(&root, &["--write", "--no-manifest"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let meta = fs::metadata(&lib).unwrap();
+    assert!(fs::read_to_string(&lib).unwrap().contains("#[memo("));
+    assert_eq!((meta.uid(), meta.gid()), (4321, 4321));
+}
+
+#[test]
+fn write_refuses_when_git_cannot_say_whether_files_are_dirty() {
+    let (_t, root) = crate_dir();
+    git(&root, &["init", "-q"]);
+    git(&root, &["add", "."]);
+    git(&root, &["commit", "-q", "-m", "init"]);
+    // A broken configuration makes every git command fail, as "dubious ownership" does.
+    let bad = root.join("bad-gitconfig");
+    fs::write(&bad, "[core\nbroken").unwrap();
+    let o = bin()
+        .args(["--write", "--no-manifest"])
+        .current_dir(&root)
+        .env("GIT_CONFIG_GLOBAL", &bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("cannot tell whether the file has uncommitted changes"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(fs::read_to_string(root.join("src/lib.rs")).unwrap(), LIB);
+}
+
+#[test]
+fn a_symlink_loop_is_reported_as_such() {
+    let (_t, root) = crate_dir();
+    std::os::unix::fs::symlink("loop.rs", root.join("loop.rs")).unwrap();
+    let o = run(&root, &["loop.rs"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        !text(&o).contains("no such file or directory"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        text(&o).to_lowercase().contains("symbolic links"),
+        "{}",
+        text(&o)
+    );
+}
