@@ -186,3 +186,117 @@ pub(crate) fn line_extend(src: &str, range: Range<usize>) -> Range<usize> {
         range
     }
 }
+
+/// The comments in a piece of Rust source, as byte ranges, with whether each is a `//` comment.
+/// String, raw string and character literals are skipped, so `"//"` is not a comment.
+pub(crate) fn comments(text: &str) -> Vec<(Range<usize>, bool)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                let end = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                // A `\r` before the newline belongs to the line ending, not the comment.
+                let end = if end > i && b[end - 1] == b'\r' {
+                    end - 1
+                } else {
+                    end
+                };
+                out.push((i..end, true));
+                i = end;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut depth = 0;
+                let start = i;
+                while i < b.len() {
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                out.push((start..i.min(b.len()), false));
+            }
+            b'"' => i = skip_string(b, i + 1, 0),
+            b'r' if matches!(b.get(i + 1), Some(b'"' | b'#'))
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) =>
+            {
+                let hashes = b[i + 1..].iter().take_while(|&&c| c == b'#').count();
+                if b.get(i + 1 + hashes) == Some(&b'"') {
+                    i = skip_string(b, i + 2 + hashes, hashes);
+                } else {
+                    i += 1;
+                }
+            }
+            b'\'' => {
+                // A character literal (`'('`, `'\''`), or else a lifetime.
+                let len = if b.get(i + 1) == Some(&b'\\') {
+                    b[i + 2..].iter().position(|&c| c == b'\'').map(|p| p + 3)
+                } else {
+                    let ch = text[i + 1..].chars().next().map_or(0, char::len_utf8);
+                    (b.get(i + 1 + ch) == Some(&b'\'')).then_some(ch + 1)
+                };
+                i += len.map_or(1, |l| l + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// The index after a string literal's closing quote (followed by `hashes` `#`s for a raw
+/// string); `from` is just after the opening quote.
+fn skip_string(b: &[u8], from: usize, hashes: usize) -> usize {
+    let mut i = from;
+    while i < b.len() {
+        if hashes == 0 && b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] == b'"'
+            && b[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&c| c == b'#')
+                .count()
+                == hashes
+        {
+            return i + 1 + hashes;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// The replacement for a deleted range of source that keeps the comments in it: a `//` comment
+/// is followed by a newline and `indent`, so what follows stays code; other comments are
+/// separated by a space (`space_first`: also before the first one).
+pub(crate) fn kept_comments(
+    removed: &str,
+    newline: &str,
+    indent: &str,
+    space_first: bool,
+) -> String {
+    let mut out = String::new();
+    let mut after_line_comment = false;
+    for (range, line) in comments(removed) {
+        if (out.is_empty() && space_first) || (!out.is_empty() && !after_line_comment) {
+            out.push(' ');
+        }
+        out.push_str(&removed[range]);
+        after_line_comment = line;
+        if line {
+            out.push_str(newline);
+            out.push_str(indent);
+        }
+    }
+    out
+}

@@ -119,3 +119,30 @@ fn a_clear_call_sharing_its_line_stays_on_it() {
         "{out}"
     );
 }
+
+#[test]
+fn comments_inside_removed_options_are_kept() {
+    let src = "use legacy_cache::cache;\n\n#[cache(\n    suppress_st_warning = true, // TODO: drop once the UI is gone\n    ttl = 5,\n)]\nfn f() -> u8 {\n    1\n}\n";
+    assert_eq!(
+        output(src),
+        "use memo::memo;\n\n#[memo(\n    // TODO: drop once the UI is gone\n    ttl = 5,\n)]\nfn f() -> u8 {\n    1\n}\n"
+    );
+}
+
+#[test]
+fn a_comment_in_a_wholly_removed_argument_list_is_kept() {
+    let src = "#[legacy_cache::cache(suppress_st_warning = true /* see the UI */)]\nfn f() -> u8 {\n    1\n}\n";
+    assert_eq!(
+        output(src),
+        "#[memo::memo(/* see the UI */)]\nfn f() -> u8 {\n    1\n}\n"
+    );
+}
+
+#[test]
+fn a_comment_marker_inside_a_string_is_not_a_comment() {
+    let src = "#[legacy_cache::cache(sampling = false, show_spinner = \"a // b\")]\nfn f() -> u8 {\n    1\n}\n";
+    assert_eq!(
+        output(src),
+        "#[memo::memo(show_spinner = \"a // b\")]\nfn f() -> u8 {\n    1\n}\n"
+    );
+}

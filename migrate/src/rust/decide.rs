@@ -371,6 +371,7 @@ impl Decider<'_, '_, '_> {
             }
         }
         drop_nested_in_removals(&mut sub);
+        self.keep_removed_comments(&mut sub);
         let relative: Vec<Edit> = sub
             .iter()
             .map(|e| {
@@ -513,6 +514,38 @@ impl Decider<'_, '_, '_> {
                         .with_help("memo cannot propagate mutations and singleton needs interior mutability; restructure, then run again"),
                 );
             }
+        }
+    }
+}
+
+impl Decider<'_, '_, '_> {
+    /// Turns deletions inside an attribute into deletions that keep the comments they cover
+    /// (`suppress_st_warning = true, // TODO ...`): comments are the user's, not the option's.
+    fn keep_removed_comments(&self, sub: &mut [Edit]) {
+        let src = self.src();
+        let newline = tokens::line_ending(src);
+        for e in sub.iter_mut() {
+            if !e.replacement.is_empty() || e.range.is_empty() {
+                continue;
+            }
+            let removed = &src[e.range.clone()];
+            let indent = tokens::indent_at(src, e.range.end);
+            // A whole removed argument list keeps its parentheses around the comments.
+            let whole_list = removed.starts_with('(') && removed.ends_with(')');
+            let space_first = !whole_list
+                && src[..e.range.start]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| !c.is_whitespace() && c != '(');
+            let kept = tokens::kept_comments(removed, newline, &indent, space_first);
+            if kept.is_empty() {
+                continue;
+            }
+            e.replacement = if whole_list {
+                format!("({kept})")
+            } else {
+                kept
+            };
         }
     }
 }
