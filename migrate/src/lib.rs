@@ -26,4 +26,4 @@ pub use model::{
     AnalyzeOptions, Applicability, Edit, FileAnalysis, FileError, Finding, GlobalFacts, Primitives,
     Rule, line_col,
 };
-pub use rust::{Blocker, Prescan, analyze, migrate_str, prescan};
+pub use rust::{Blocker, MAX_NESTING, Prescan, analyze, migrate_str, prescan};

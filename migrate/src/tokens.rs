@@ -190,8 +190,42 @@ pub(crate) fn line_extend(src: &str, range: Range<usize>) -> Range<usize> {
 /// The comments in a piece of Rust source, as byte ranges, with whether each is a `//` comment.
 /// String, raw string and character literals are skipped, so `"//"` is not a comment.
 pub(crate) fn comments(text: &str) -> Vec<(Range<usize>, bool)> {
-    let b = text.as_bytes();
     let mut out = Vec::new();
+    lex(text, |piece| {
+        if let Piece::Comment(range, line) = piece {
+            out.push((range, line));
+        }
+    });
+    out
+}
+
+/// The deepest nesting of `(`, `[` and `{` in a piece of Rust source, outside comments and
+/// literals.
+pub(crate) fn max_nesting(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    lex(text, |piece| match piece {
+        Piece::Code(b'(' | b'[' | b'{') => {
+            depth += 1;
+            max = max.max(depth);
+        }
+        Piece::Code(b')' | b']' | b'}') => depth = depth.saturating_sub(1),
+        _ => {}
+    });
+    max
+}
+
+/// What [`lex`] reports.
+enum Piece {
+    /// A comment's range, and whether it is a `//` comment.
+    Comment(Range<usize>, bool),
+    /// A byte of code outside comments and literals.
+    Code(u8),
+}
+
+/// A light lexer: reports comments and the bytes of code outside comments and string,
+/// raw string and character literals.
+fn lex(text: &str, mut report: impl FnMut(Piece)) {
+    let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {
         match b[i] {
@@ -203,7 +237,7 @@ pub(crate) fn comments(text: &str) -> Vec<(Range<usize>, bool)> {
                 } else {
                     end
                 };
-                out.push((i..end, true));
+                report(Piece::Comment(i..end, true));
                 i = end;
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
@@ -223,7 +257,7 @@ pub(crate) fn comments(text: &str) -> Vec<(Range<usize>, bool)> {
                         i += 1;
                     }
                 }
-                out.push((start..i.min(b.len()), false));
+                report(Piece::Comment(start..i.min(b.len()), false));
             }
             b'"' => i = skip_string(b, i + 1, 0),
             b'r' if matches!(b.get(i + 1), Some(b'"' | b'#'))
@@ -233,6 +267,7 @@ pub(crate) fn comments(text: &str) -> Vec<(Range<usize>, bool)> {
                 if b.get(i + 1 + hashes) == Some(&b'"') {
                     i = skip_string(b, i + 2 + hashes, hashes);
                 } else {
+                    report(Piece::Code(b[i]));
                     i += 1;
                 }
             }
@@ -246,10 +281,12 @@ pub(crate) fn comments(text: &str) -> Vec<(Range<usize>, bool)> {
                 };
                 i += len.map_or(1, |l| l + 1);
             }
-            _ => i += 1,
+            c => {
+                report(Piece::Code(c));
+                i += 1;
+            }
         }
     }
-    out
 }
 
 /// The index after a string literal's closing quote (followed by `hashes` `#`s for a raw

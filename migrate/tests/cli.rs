@@ -394,3 +394,29 @@ fn a_symlink_loop_is_reported_as_such() {
         text(&o)
     );
 }
+
+#[test]
+fn a_deeply_nested_file_is_one_error_and_the_rest_is_processed() {
+    let (_t, root) = crate_dir();
+    let mods = format!(
+        "use legacy_cache::cache;\n{}fn f() {{}}{}\n",
+        "mod m { ".repeat(1500),
+        " }".repeat(1500)
+    );
+    let parens = format!(
+        "use legacy_cache::cache;\nfn f() -> u32 {{ {}1{} }}\n",
+        "(".repeat(4000),
+        ")".repeat(4000)
+    );
+    fs::write(root.join("src/mods.rs"), &mods).unwrap();
+    fs::write(root.join("src/parens.rs"), &parens).unwrap();
+    let o = run(&root, &["--write", "--no-manifest"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(text(&o).matches("levels deep").count(), 2, "{}", text(&o));
+    assert!(
+        fs::read_to_string(root.join("src/lib.rs"))
+            .unwrap()
+            .contains("#[memo(persist = \"disk\")]")
+    );
+    assert_eq!(fs::read_to_string(root.join("src/mods.rs")).unwrap(), mods);
+}

@@ -146,3 +146,63 @@ fn a_comment_marker_inside_a_string_is_not_a_comment() {
         "#[memo::memo(show_spinner = \"a // b\")]\nfn f() -> u8 {\n    1\n}\n"
     );
 }
+
+/// Runs `f` on a thread with rayon's default worker stack (2 MiB), where files are analysed.
+fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+fn nested(depth: usize) -> Vec<String> {
+    let site = "use legacy_cache::cache;\n#[cache]\nfn g() -> u8 {\n    1\n}\n";
+    vec![
+        format!(
+            "{site}{}fn f() {{}}{}\n",
+            "mod m { ".repeat(depth - 1),
+            " }".repeat(depth - 1)
+        ),
+        format!(
+            "{site}fn f() -> u32 {{ {}1{} }}\n",
+            "(".repeat(depth - 1),
+            ")".repeat(depth - 1)
+        ),
+        format!(
+            "{site}fn f() {{ {}{} }}\n",
+            "{ ".repeat(depth - 1),
+            " }".repeat(depth - 1)
+        ),
+        format!(
+            "{site}fn f() -> u32 {{ {}1{} }}\n",
+            "[".repeat(depth - 1),
+            "][0]".repeat(depth - 1)
+        ),
+    ]
+}
+
+#[test]
+fn the_deepest_nesting_allowed_fits_a_worker_stack() {
+    on_small_stack(|| {
+        for src in nested(migrate::MAX_NESTING) {
+            let a = migrate_str(&src).unwrap_or_else(|e| panic!("{e:?}"));
+            assert!(a.output.contains("#[memo]"));
+        }
+    });
+}
+
+#[test]
+fn deeper_nesting_is_an_error_for_that_file_not_an_abort() {
+    let deep = [1500, 4000];
+    on_small_stack(move || {
+        for depth in deep {
+            for src in nested(depth) {
+                let e = migrate_str(&src).unwrap_err();
+                assert_eq!(e.rule, Rule::ParseError);
+                assert!(e.message.contains("nest"), "{}", e.message);
+            }
+        }
+    });
+}

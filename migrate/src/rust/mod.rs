@@ -45,9 +45,60 @@ fn strip_prefix(src: &str) -> usize {
     base
 }
 
+/// The deepest bracket nesting a file may have. syn and the analysis recurse once or more per
+/// level (up to ~40 KiB of stack per nested `mod` in an unoptimised build), so a file nested
+/// deeper is an error for that file rather than a stack overflow that aborts the whole run.
+/// Hand-written code stays far below it.
+pub const MAX_NESTING: usize = 512;
+
+/// The stack each file's analysis runs on: room for [`MAX_NESTING`] levels with a margin of
+/// three. Untouched stack pages cost no memory.
+const ANALYSIS_STACK: usize = 64 << 20;
+
+/// Runs one file's parse and analysis on a thread of its own with [`ANALYSIS_STACK`], whatever
+/// thread the caller is on (a rayon worker has 2 MiB). The spans' source map is that thread's
+/// and goes with it. A panic becomes an internal error for the file.
+fn on_analysis_stack<T: Send>(
+    work: impl FnOnce() -> Result<T, FileError> + Send,
+) -> Result<T, FileError> {
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("cache-migrate-file".into())
+            .stack_size(ANALYSIS_STACK)
+            .spawn_scoped(scope, work);
+        match spawned {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(FileError {
+                    rule: Rule::InternalError,
+                    message:
+                        "internal error: the analysis of this file panicked; file left untouched"
+                            .into(),
+                    range: None,
+                })
+            }),
+            Err(e) => Err(FileError {
+                rule: Rule::InternalError,
+                message: format!("cannot start the analysis thread ({e}); file left untouched"),
+                range: None,
+            }),
+        }
+    })
+}
+
 /// Parses a file, returning the syntax tree and the offset its spans are relative to.
 fn parse(src: &str) -> Result<(syn::File, usize), FileError> {
     let base = strip_prefix(src);
+    let depth = tokens::max_nesting(&src[base..]);
+    if depth > MAX_NESTING {
+        return Err(FileError {
+            rule: Rule::ParseError,
+            message: format!(
+                "brackets nest {depth} levels deep, more than the {MAX_NESTING} this tool \
+                 analyses; the file is left untouched (migrate it by hand)"
+            ),
+            range: None,
+        });
+    }
     match syn::parse_str::<syn::File>(&src[base..]) {
         Ok(f) => Ok((f, base)),
         Err(e) => {
@@ -74,6 +125,14 @@ fn parse(src: &str) -> Result<(syn::File, usize), FileError> {
 /// assert_eq!(a.output, "use memo::memo;\n\n#[memo(ttl = 60)]\nfn f(x: u32) -> u32 { x }\n");
 /// ```
 pub fn analyze(
+    src: &str,
+    facts: &GlobalFacts,
+    opts: AnalyzeOptions,
+) -> Result<FileAnalysis, FileError> {
+    on_analysis_stack(|| analyze_here(src, facts, opts))
+}
+
+fn analyze_here(
     src: &str,
     facts: &GlobalFacts,
     opts: AnalyzeOptions,

@@ -2,7 +2,7 @@
 //! functions are legacy-cached and which of them must stay on the legacy cache because callers
 //! mutate their results.
 
-use super::parse;
+use super::{on_analysis_stack, parse};
 use crate::model::FileError;
 use proc_macro2::Span;
 use std::collections::{HashMap, HashSet};
@@ -50,6 +50,10 @@ pub struct Blocker {
 /// their result mutated (`f(x).mutate(..)`, `let mut s = f(x); s.mutate(..)`) or bound to a
 /// `Shared<T>`-typed local. Those callees stay on the legacy cache.
 pub fn prescan(src: &str) -> Result<Prescan, FileError> {
+    on_analysis_stack(|| prescan_here(src))
+}
+
+fn prescan_here(src: &str) -> Result<Prescan, FileError> {
     let (file, base) = parse(src)?;
     let mut aliases: HashSet<String> = HashSet::from(["cache".to_string()]);
     for item in &file.items {
