@@ -161,15 +161,25 @@ pub fn counts(report: &RunReport) -> Counts {
 /// One-paragraph summary, like ruff's.
 pub fn summary(report: &RunReport, mode: Mode) -> String {
     let c = counts(report);
-    let verb = match mode {
-        Mode::Write => "changed",
-        _ => "would change",
+    let (files, verb) = match mode {
+        // Only files actually written count as changed; the others are said so.
+        Mode::Write => {
+            let written = report.files.iter().filter(|f| f.written).count();
+            let unwritten = c.files_changed - written;
+            let verb = if unwritten > 0 {
+                format!("changed, {unwritten} not written")
+            } else {
+                "changed".to_string()
+            };
+            (written, verb)
+        }
+        _ => (c.files_changed, "would change".to_string()),
     };
     let mb = report.bytes as f64 / 1e6;
     let secs = report.elapsed.as_secs_f64();
     let mut s = format!(
         "{} {} ({} edits: {} safe, {} review); {} findings need review, {} notes; {} errors\n",
-        plural(c.files_changed, "file"),
+        plural(files, "file"),
         verb,
         c.edits,
         c.safe_edits,

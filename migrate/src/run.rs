@@ -167,10 +167,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
                         }
                     }
                     Err(err) => {
-                        let path = match &err {
-                            ignore::Error::WithPath { path, .. } => path.clone(),
-                            _ => PathBuf::new(),
-                        };
+                        let path = error_path(&err).unwrap_or_default();
                         errors
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
@@ -187,6 +184,19 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
     errors.sort();
     (files, errors)
+}
+
+/// The path a walk error is about; `ignore` wraps it in depth and line-number layers.
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
 }
 
 enum Loaded {
@@ -579,4 +589,24 @@ fn plan_manifest(manifest: &Path, need: Primitives, drop_legacy: bool) -> Option
         }
     }
     (rep.output.is_some() || !rep.findings.is_empty() || rep.error.is_some()).then_some(rep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_walk_error_names_its_path_through_the_wrappers() {
+        // The shape the walker reports an unreadable directory in (a permission error cannot be
+        // produced when the tests run as root).
+        let io = ignore::Error::Io(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        let err = ignore::Error::WithDepth {
+            depth: 1,
+            err: Box::new(ignore::Error::WithPath {
+                path: PathBuf::from("src/locked"),
+                err: Box::new(io),
+            }),
+        };
+        assert_eq!(error_path(&err), Some(PathBuf::from("src/locked")));
+    }
 }

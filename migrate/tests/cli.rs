@@ -420,3 +420,18 @@ fn a_deeply_nested_file_is_one_error_and_the_rest_is_processed() {
     );
     assert_eq!(fs::read_to_string(root.join("src/mods.rs")).unwrap(), mods);
 }
+
+#[test]
+fn the_write_summary_counts_only_files_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_t, root) = crate_dir();
+    fs::write(root.join("src/other.rs"), LIB).unwrap();
+    fs::set_permissions(root.join("src/other.rs"), fs::Permissions::from_mode(0o444)).unwrap();
+    let o = run(&root, &["--write", "--no-manifest"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("1 file changed, 1 not written ("),
+        "{}",
+        text(&o)
+    );
+}
