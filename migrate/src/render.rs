@@ -188,6 +188,13 @@ pub fn summary(report: &RunReport, mode: Mode) -> String {
         c.info_findings,
         c.errors
     );
+    if report.legacy_sites_left > 0 {
+        let _ = writeln!(
+            s,
+            "{} left on the legacy cache (see the findings)",
+            plural(report.legacy_sites_left, "legacy site")
+        );
+    }
     let _ = writeln!(
         s,
         "scanned {} .rs files ({mb:.1} MB, {} parsed) in {secs:.2} s ({:.0} MB/s)",
@@ -260,6 +267,7 @@ pub fn json(report: &RunReport, mode: Mode) -> Value {
             "seconds": report.elapsed.as_secs_f64(), "files_changed": c.files_changed, "edits": c.edits,
             "safe_edits": c.safe_edits, "review_edits": c.review_edits, "review_findings": c.review_findings,
             "info_findings": c.info_findings, "errors": c.errors,
+            "legacy_sites_left": report.legacy_sites_left,
         },
         "changed_files": files,
         "edits": edits,

@@ -85,6 +85,8 @@ pub struct RunReport {
     pub elapsed: Duration,
     /// Files that `--write` refused to touch because they have uncommitted changes.
     pub dirty: Vec<PathBuf>,
+    /// Legacy attribute sites left on the legacy cache (each has a finding saying why).
+    pub legacy_sites_left: usize,
 }
 
 impl RunReport {
@@ -460,6 +462,7 @@ pub fn run(config: &Config) -> RunReport {
         match r {
             Err(e) => report.files.push(error_report(&p, original, e)),
             Ok(a) => {
+                report.legacy_sites_left += a.kept_sites;
                 if a.edits.is_empty() && a.findings.is_empty() {
                     continue;
                 }

@@ -61,6 +61,12 @@ fn sites_reached_through_a_reexport_are_reported_and_counted() {
         .map(|f| migrate::line_col(a, f.range.start).0)
         .collect();
     assert_eq!(lines, vec![3, 8], "{:?}", file.findings);
+    assert_eq!(report.legacy_sites_left, 2);
+    let summary = migrate::render::summary(&report, Mode::Check);
+    assert!(
+        summary.contains("2 legacy sites left on the legacy cache"),
+        "{summary}"
+    );
 }
 
 #[test]
