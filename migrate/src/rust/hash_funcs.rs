@@ -7,8 +7,7 @@
 use super::classify::returns_constant;
 use super::collect::FnRef;
 use super::decide::Decider;
-use super::options::HashEntry;
-use super::options::{self, LegacyOption, OptionValue};
+use super::options::{self, HashEntry, LegacyOption, OptionValue};
 use super::rename::{plan_rename, underscored};
 use crate::model::{Applicability, Edit, Finding, Rule};
 use cache_codegen::grammar::param_is_unhashed;
