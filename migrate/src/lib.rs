@@ -10,16 +10,18 @@
 //! assert!(out.output.starts_with("#[singleton::singleton]"));
 //! ```
 
-mod analyze;
 mod edit;
 pub mod manifest;
 mod model;
 pub mod render;
 pub mod run;
+mod rust;
 mod tokens;
+mod write;
 
-pub use analyze::{
-    AnalyzeOptions, FileAnalysis, FileError, GlobalFacts, Prescan, analyze, migrate_str, prescan,
-};
 pub use edit::{OverlapError, apply_edits};
-pub use model::{Applicability, Edit, Finding, Primitives, Rule, line_col};
+pub use model::{
+    AnalyzeOptions, Applicability, Edit, FileAnalysis, FileError, Finding, GlobalFacts, Primitives,
+    Rule, line_col,
+};
+pub use rust::{Blocker, MAX_NESTING, Prescan, analyze, migrate_str, prescan};

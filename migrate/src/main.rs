@@ -13,6 +13,16 @@ enum Format {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Color {
+    /// Colour when stderr is a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
 /// Rewrite legacy `#[legacy_cache::cache]` attributes into `#[memo]` / `#[singleton]`.
 ///
 /// By default prints a unified diff and a summary and writes nothing.
@@ -43,9 +53,9 @@ struct Cli {
     /// Parse every .rs file, not only those that mention `legacy_cache` or `mutate`.
     #[arg(long)]
     parse_all: bool,
-    /// Colour: auto, always or never.
-    #[arg(long, default_value = "auto")]
-    color: String,
+    /// When to colour the diagnostics.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
 }
 
 fn main() -> ExitCode {
@@ -75,10 +85,12 @@ fn main() -> ExitCode {
             serde_json::to_string_pretty(&render::json(&report, mode)).unwrap_or_default()
         ),
         Format::Text => {
-            let styled = match cli.color.as_str() {
-                "always" => true,
-                "never" => false,
-                _ => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            let styled = match cli.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
             };
             let mut text = String::new();
             if mode == Mode::Diff || cli.diff {

@@ -120,9 +120,11 @@ fn rewrite_table(
             continue;
         }
         let mut carried = Some(key.leaf_decor().clone());
+        let mut carried_suffix = item.as_value().and_then(|v| v.decor().suffix().cloned());
         if !can_drop {
             table.insert_formatted(&key, item);
             carried = None;
+            carried_suffix = None;
         } else {
             change.notes.push("removed `legacy-cache`".into());
         }
@@ -131,6 +133,11 @@ fn rewrite_table(
             let mut k = toml_edit::Key::new(name);
             if let Some(decor) = carried.take() {
                 k = k.with_leaf_decor(decor);
+            }
+            let mut new = new;
+            // ... and the comment at the end of that line.
+            if let (Some(suffix), Some(v)) = (carried_suffix.take(), new.as_value_mut()) {
+                v.decor_mut().set_suffix(suffix);
             }
             change.notes.push(format!("added `{name}`"));
             table.insert_formatted(&k, new);
@@ -167,6 +174,10 @@ fn mirror(legacy: &Item, name: &str) -> Result<Item, String> {
     if name == "singleton" {
         // singleton has no cargo features (the `polars` feature exists on legacy-cache and memo only).
         t.remove("features");
+    }
+    // A trailing comment belongs to the line it is on: it is not copied onto new lines.
+    if let Some(v) = item.as_value_mut() {
+        v.decor_mut().set_suffix("");
     }
     // Removing the last key of an inline table loses the space before `}`; normalise it.
     if let Some(it) = item.as_inline_table_mut() {

@@ -1,6 +1,7 @@
 //! Shared vocabulary: rules, edits, findings and their classification.
 
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 /// How much trust an edit deserves, in the sense of ruff's fix applicability.
@@ -60,6 +61,8 @@ pub enum Rule {
     HashFuncsUnderscore,
     /// A `hash_funcs` entry that had to be kept.
     HashFuncsKept,
+    /// A `hash_funcs` entry that matches no hashed parameter (the successors reject it).
+    HashFuncsDropped,
     /// A parameter already named `_x`: hashed before, ignored now.
     UnderscoreParam,
     /// A result mutated through `Shared::mutate`.
@@ -100,6 +103,7 @@ impl Rule {
             Rule::SamplingDropped => "sampling-dropped",
             Rule::HashFuncsUnderscore => "hash-funcs-underscore",
             Rule::HashFuncsKept => "hash-funcs-kept",
+            Rule::HashFuncsDropped => "hash-funcs-dropped",
             Rule::UnderscoreParam => "underscore-param",
             Rule::SharedMutation => "shared-mutation",
             Rule::SharedType => "shared-type",
@@ -251,4 +255,66 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// Facts gathered from every file before any file is rewritten (by a front end's pre-scan, such
+/// as [`crate::prescan`]).
+///
+/// ```
+/// let facts = migrate::GlobalFacts::default();
+/// assert!(facts.blocked.is_empty());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct GlobalFacts {
+    /// Names of functions that carry a legacy cache attribute somewhere in the run.
+    pub legacy_fns: HashSet<String>,
+    /// Functions that must stay on the legacy cache, with the reasons (file:line locations).
+    pub blocked: HashMap<String, Vec<String>>,
+    /// Names the legacy attribute is re-exported under somewhere in the run.
+    pub reexported_attrs: HashSet<String>,
+    /// Names the legacy crate is re-exported under somewhere in the run.
+    pub reexported_crates: HashSet<String>,
+}
+
+/// A file-level problem: the file is left untouched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    /// Rule name (`parse-error`, `macro-body`, ...).
+    pub rule: Rule,
+    /// Human-readable message.
+    pub message: String,
+    /// Where, when known (byte range in the file).
+    pub range: Option<Range<usize>>,
+}
+
+/// The result of analysing one file, whatever its language.
+#[derive(Debug, Clone)]
+pub struct FileAnalysis {
+    /// The rewritten text (equal to the input when there are no edits). Already re-parsed.
+    pub output: String,
+    /// Edits on the original text.
+    pub edits: Vec<Edit>,
+    /// Findings, sorted by position.
+    pub findings: Vec<Finding>,
+    /// Primitives the rewritten sites of this file use.
+    pub uses: Primitives,
+    /// A `clear_cache()` call was left because this file uses no primitive; the driver retries
+    /// with the package's primitives.
+    pub unresolved_clear: bool,
+    /// Number of legacy `clear_cache()` calls found.
+    pub clear_sites: usize,
+    /// Number of legacy attribute sites left on the legacy cache.
+    pub kept_sites: usize,
+    /// The rewritten text still names `legacy_cache`.
+    pub legacy_remaining: bool,
+}
+
+/// Package-level context the driver hands to a file's analysis.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AnalyzeOptions {
+    /// Primitives to clear in `clear_cache()` replacements when the file itself uses none.
+    pub fallback_clear: Primitives,
+    /// Keep a `legacy_cache::clear_cache()` call in each replacement, because some functions of
+    /// the package stay on the legacy cache.
+    pub keep_legacy_clear: bool,
 }

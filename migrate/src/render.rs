@@ -161,15 +161,25 @@ pub fn counts(report: &RunReport) -> Counts {
 /// One-paragraph summary, like ruff's.
 pub fn summary(report: &RunReport, mode: Mode) -> String {
     let c = counts(report);
-    let verb = match mode {
-        Mode::Write => "changed",
-        _ => "would change",
+    let (files, verb) = match mode {
+        // Only files actually written count as changed; the others are said so.
+        Mode::Write => {
+            let written = report.files.iter().filter(|f| f.written).count();
+            let unwritten = c.files_changed - written;
+            let verb = if unwritten > 0 {
+                format!("changed, {unwritten} not written")
+            } else {
+                "changed".to_string()
+            };
+            (written, verb)
+        }
+        _ => (c.files_changed, "would change".to_string()),
     };
     let mb = report.bytes as f64 / 1e6;
     let secs = report.elapsed.as_secs_f64();
     let mut s = format!(
         "{} {} ({} edits: {} safe, {} review); {} findings need review, {} notes; {} errors\n",
-        plural(c.files_changed, "file"),
+        plural(files, "file"),
         verb,
         c.edits,
         c.safe_edits,
@@ -178,6 +188,13 @@ pub fn summary(report: &RunReport, mode: Mode) -> String {
         c.info_findings,
         c.errors
     );
+    if report.legacy_sites_left > 0 {
+        let _ = writeln!(
+            s,
+            "{} left on the legacy cache (see the findings)",
+            plural(report.legacy_sites_left, "legacy site")
+        );
+    }
     let _ = writeln!(
         s,
         "scanned {} .rs files ({mb:.1} MB, {} parsed) in {secs:.2} s ({:.0} MB/s)",
@@ -250,6 +267,7 @@ pub fn json(report: &RunReport, mode: Mode) -> Value {
             "seconds": report.elapsed.as_secs_f64(), "files_changed": c.files_changed, "edits": c.edits,
             "safe_edits": c.safe_edits, "review_edits": c.review_edits, "review_findings": c.review_findings,
             "info_findings": c.info_findings, "errors": c.errors,
+            "legacy_sites_left": report.legacy_sites_left,
         },
         "changed_files": files,
         "edits": edits,

@@ -1,11 +1,14 @@
 //! The driver: walk, pre-scan, analyse in parallel, plan manifest changes, and write safely.
 
-use crate::analyze::{AnalyzeOptions, FileError, GlobalFacts, analyze, prescan};
 use crate::manifest::{find_package_manifest, rewrite_manifest};
-use crate::model::{Applicability, Edit, Finding, Primitives, Rule};
+use crate::model::{
+    AnalyzeOptions, Applicability, Edit, FileError, Finding, GlobalFacts, Primitives, Rule,
+};
+use crate::rust::{analyze, prescan};
+use crate::write::write_all;
+pub use crate::write::{dirty_files, write_atomic};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -82,6 +85,8 @@ pub struct RunReport {
     pub elapsed: Duration,
     /// Files that `--write` refused to touch because they have uncommitted changes.
     pub dirty: Vec<PathBuf>,
+    /// Legacy attribute sites left on the legacy cache (each has a finding saying why).
+    pub legacy_sites_left: usize,
 }
 
 impl RunReport {
@@ -128,10 +133,16 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
         } else if p.is_dir() {
             roots.push(p.clone());
         } else {
+            // The OS's reason: a symlink loop is not "no such file".
+            let why = match std::fs::metadata(p) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => e.to_string(),
+                Err(_) => "no such file or directory".to_string(),
+                Ok(_) => "not a file or directory".to_string(),
+            };
             errors
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push((p.clone(), "no such file or directory".to_string()));
+                .push((p.clone(), why));
         }
     }
     if let Some((first, rest)) = roots.split_first() {
@@ -158,10 +169,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
                         }
                     }
                     Err(err) => {
-                        let path = match &err {
-                            ignore::Error::WithPath { path, .. } => path.clone(),
-                            _ => PathBuf::new(),
-                        };
+                        let path = error_path(&err).unwrap_or_default();
                         errors
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
@@ -178,6 +186,19 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
     errors.sort();
     (files, errors)
+}
+
+/// The path a walk error is about; `ignore` wraps it in depth and line-number layers.
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
 }
 
 enum Loaded {
@@ -279,9 +300,13 @@ pub fn run(config: &Config) -> RunReport {
         })
         .collect();
     let mut texts: Vec<(PathBuf, String)> = Vec::new();
+    let mut skipped: Vec<PathBuf> = Vec::new();
     for (p, l) in loaded {
         match l {
-            Loaded::Skip(n) => report.bytes += n,
+            Loaded::Skip(n) => {
+                report.bytes += n;
+                skipped.push(p);
+            }
             Loaded::Text(t) => {
                 report.bytes += t.len() as u64;
                 texts.push((p, t));
@@ -307,19 +332,50 @@ pub fn run(config: &Config) -> RunReport {
     for (p, r) in &scans {
         if let Ok(s) = r {
             facts.legacy_fns.extend(s.legacy_fns.iter().cloned());
-            for (callee, line, col, why) in &s.blockers {
+            facts
+                .reexported_attrs
+                .extend(s.reexported_attrs.iter().cloned());
+            facts
+                .reexported_crates
+                .extend(s.reexported_crates.iter().cloned());
+            for b in &s.blockers {
                 facts
                     .blocked
-                    .entry(callee.clone())
+                    .entry(b.callee.clone())
                     .or_default()
-                    .push(format!("{why} at {}:{line}:{col}", p.display()));
+                    .push(format!(
+                        "{} at {}:{}:{}",
+                        b.why,
+                        p.display(),
+                        b.line,
+                        b.column
+                    ));
             }
         }
     }
     // Only functions that are actually legacy-cached can be blocked.
     facts.blocked.retain(|k, _| facts.legacy_fns.contains(k));
-    report.parsed = texts.len();
     drop(scans);
+    // A file that names neither `legacy_cache` nor `mutate` can still use the legacy attribute
+    // through a re-export made in another file; those files are analysed too.
+    let reexported: Vec<&String> = facts
+        .reexported_attrs
+        .iter()
+        .chain(&facts.reexported_crates)
+        .collect();
+    if !reexported.is_empty() {
+        let extra: Vec<(PathBuf, String)> = skipped
+            .par_iter()
+            .filter_map(|p| match load(p) {
+                Loaded::Text(t) if reexported.iter().any(|n| t.contains(n.as_str())) => {
+                    Some((p.clone(), t))
+                }
+                _ => None,
+            })
+            .collect();
+        texts.extend(extra);
+    }
+    report.parsed = texts.len();
 
     // Phase 3: analyse.
     let analyse = |t: &str, fallback: Primitives, keep_legacy_clear: bool| {
@@ -406,6 +462,7 @@ pub fn run(config: &Config) -> RunReport {
         match r {
             Err(e) => report.files.push(error_report(&p, original, e)),
             Ok(a) => {
+                report.legacy_sites_left += a.kept_sites;
                 if a.edits.is_empty() && a.findings.is_empty() {
                     continue;
                 }
@@ -537,103 +594,22 @@ fn plan_manifest(manifest: &Path, need: Primitives, drop_legacy: bool) -> Option
     (rep.output.is_some() || !rep.findings.is_empty() || rep.error.is_some()).then_some(rep)
 }
 
-/// Files with uncommitted changes (modified, staged or untracked) among `paths`, per git.
-/// Files outside any git work tree are never dirty.
-pub fn dirty_files(paths: &[&Path]) -> Vec<PathBuf> {
-    let mut by_top: HashMap<PathBuf, HashSet<PathBuf>> = HashMap::new();
-    let mut dirty = Vec::new();
-    for p in paths {
-        let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-        let Some(dir) = abs.parent() else { continue };
-        let top = std::process::Command::new("git")
-            .args(["rev-parse", "--show-toplevel"])
-            .current_dir(dir)
-            .output();
-        let Ok(top) = top else { continue };
-        if !top.status.success() {
-            continue;
-        }
-        let top = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim().to_string());
-        let set = by_top.entry(top.clone()).or_insert_with(|| {
-            let out = std::process::Command::new("git")
-                .args(["status", "--porcelain=v1", "-z", "--untracked-files=all"])
-                .current_dir(&top)
-                .output();
-            let mut set = HashSet::new();
-            if let Ok(out) = out {
-                for rec in out.stdout.split(|&b| b == 0) {
-                    if rec.len() > 3 {
-                        let rel = String::from_utf8_lossy(&rec[3..]).to_string();
-                        set.insert(
-                            std::fs::canonicalize(top.join(&rel)).unwrap_or_else(|_| top.join(rel)),
-                        );
-                    }
-                }
-            }
-            set
-        });
-        if set.contains(&abs) {
-            dirty.push(p.to_path_buf());
-        }
-    }
-    dirty
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn write_all(report: &mut RunReport, allow_dirty: bool) {
-    if !allow_dirty {
-        let targets: Vec<&Path> = report.changed().map(|f| f.path.as_path()).collect();
-        report.dirty = dirty_files(&targets);
-        if !report.dirty.is_empty() {
-            return;
-        }
+    #[test]
+    fn a_walk_error_names_its_path_through_the_wrappers() {
+        // The shape the walker reports an unreadable directory in (a permission error cannot be
+        // produced when the tests run as root).
+        let io = ignore::Error::Io(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        let err = ignore::Error::WithDepth {
+            depth: 1,
+            err: Box::new(ignore::Error::WithPath {
+                path: PathBuf::from("src/locked"),
+                err: Box::new(io),
+            }),
+        };
+        assert_eq!(error_path(&err), Some(PathBuf::from("src/locked")));
     }
-    for f in report.files.iter_mut() {
-        let Some(out) = &f.output else { continue };
-        // Re-check that the file did not change since it was read.
-        match std::fs::read_to_string(&f.path) {
-            Ok(now) if now == f.original => {}
-            _ => {
-                f.error = Some(FileError {
-                    rule: Rule::IoError,
-                    message: "file changed while the tool was running; not written".into(),
-                    range: None,
-                });
-                continue;
-            }
-        }
-        match write_atomic(&f.path, out) {
-            Ok(()) => f.written = true,
-            Err(e) => {
-                f.error = Some(FileError {
-                    rule: Rule::IoError,
-                    message: format!("cannot write file: {e}"),
-                    range: None,
-                })
-            }
-        }
-    }
-}
-
-/// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees half a file; the original permissions are kept.
-///
-/// ```
-/// let dir = tempfile::tempdir().unwrap();
-/// let p = dir.path().join("a.rs");
-/// std::fs::write(&p, "old").unwrap();
-/// migrate::run::write_atomic(&p, "new").unwrap();
-/// assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
-/// ```
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let perms = std::fs::metadata(path)?.permissions();
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    std::fs::set_permissions(tmp.path(), perms)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

@@ -152,6 +152,15 @@ pub(crate) fn idents(text: &str, base: usize) -> Vec<Tok> {
     out
 }
 
+/// The file's line ending: `"\r\n"` when its first line ends so, else `"\n"`. Inserted lines
+/// use it, so a CRLF file does not get mixed endings.
+pub(crate) fn line_ending(src: &str) -> &'static str {
+    match src.find('\n') {
+        Some(i) if src[..i].ends_with('\r') => "\r\n",
+        _ => "\n",
+    }
+}
+
 /// The whitespace that starts the line containing `pos`, up to the first non-blank character.
 pub(crate) fn indent_at(src: &str, pos: usize) -> String {
     let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
@@ -176,4 +185,155 @@ pub(crate) fn line_extend(src: &str, range: Range<usize>) -> Range<usize> {
     } else {
         range
     }
+}
+
+/// The comments in a piece of Rust source, as byte ranges, with whether each is a `//` comment.
+/// String, raw string and character literals are skipped, so `"//"` is not a comment.
+pub(crate) fn comments(text: &str) -> Vec<(Range<usize>, bool)> {
+    let mut out = Vec::new();
+    lex(text, |piece| {
+        if let Piece::Comment(range, line) = piece {
+            out.push((range, line));
+        }
+    });
+    out
+}
+
+/// The deepest nesting of `(`, `[` and `{` in a piece of Rust source, outside comments and
+/// literals.
+pub(crate) fn max_nesting(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    lex(text, |piece| match piece {
+        Piece::Code(b'(' | b'[' | b'{') => {
+            depth += 1;
+            max = max.max(depth);
+        }
+        Piece::Code(b')' | b']' | b'}') => depth = depth.saturating_sub(1),
+        _ => {}
+    });
+    max
+}
+
+/// What [`lex`] reports.
+enum Piece {
+    /// A comment's range, and whether it is a `//` comment.
+    Comment(Range<usize>, bool),
+    /// A byte of code outside comments and literals.
+    Code(u8),
+}
+
+/// A light lexer: reports comments and the bytes of code outside comments and string,
+/// raw string and character literals.
+fn lex(text: &str, mut report: impl FnMut(Piece)) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                let end = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                // A `\r` before the newline belongs to the line ending, not the comment.
+                let end = if end > i && b[end - 1] == b'\r' {
+                    end - 1
+                } else {
+                    end
+                };
+                report(Piece::Comment(i..end, true));
+                i = end;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut depth = 0;
+                let start = i;
+                while i < b.len() {
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                report(Piece::Comment(start..i.min(b.len()), false));
+            }
+            b'"' => i = skip_string(b, i + 1, 0),
+            b'r' if matches!(b.get(i + 1), Some(b'"' | b'#'))
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) =>
+            {
+                let hashes = b[i + 1..].iter().take_while(|&&c| c == b'#').count();
+                if b.get(i + 1 + hashes) == Some(&b'"') {
+                    i = skip_string(b, i + 2 + hashes, hashes);
+                } else {
+                    report(Piece::Code(b[i]));
+                    i += 1;
+                }
+            }
+            b'\'' => {
+                // A character literal (`'('`, `'\''`), or else a lifetime.
+                let len = if b.get(i + 1) == Some(&b'\\') {
+                    b[i + 2..].iter().position(|&c| c == b'\'').map(|p| p + 3)
+                } else {
+                    let ch = text[i + 1..].chars().next().map_or(0, char::len_utf8);
+                    (b.get(i + 1 + ch) == Some(&b'\'')).then_some(ch + 1)
+                };
+                i += len.map_or(1, |l| l + 1);
+            }
+            c => {
+                report(Piece::Code(c));
+                i += 1;
+            }
+        }
+    }
+}
+
+/// The index after a string literal's closing quote (followed by `hashes` `#`s for a raw
+/// string); `from` is just after the opening quote.
+fn skip_string(b: &[u8], from: usize, hashes: usize) -> usize {
+    let mut i = from;
+    while i < b.len() {
+        if hashes == 0 && b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] == b'"'
+            && b[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&c| c == b'#')
+                .count()
+                == hashes
+        {
+            return i + 1 + hashes;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// The replacement for a deleted range of source that keeps the comments in it: a `//` comment
+/// is followed by a newline and `indent`, so what follows stays code; other comments are
+/// separated by a space (`space_first`: also before the first one).
+pub(crate) fn kept_comments(
+    removed: &str,
+    newline: &str,
+    indent: &str,
+    space_first: bool,
+) -> String {
+    let mut out = String::new();
+    let mut after_line_comment = false;
+    for (range, line) in comments(removed) {
+        if (out.is_empty() && space_first) || (!out.is_empty() && !after_line_comment) {
+            out.push(' ');
+        }
+        out.push_str(&removed[range]);
+        after_line_comment = line;
+        if line {
+            out.push_str(newline);
+            out.push_str(indent);
+        }
+    }
+    out
 }

@@ -270,3 +270,168 @@ fn clear_cache_in_a_file_without_sites_uses_the_package_primitives() {
     let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap();
     assert!(!manifest.contains("legacy-cache"), "{manifest}");
 }
+
+#[test]
+fn color_is_auto_always_or_never_and_a_typo_is_an_error() {
+    let (_t, root) = crate_dir();
+    // A typo used to fall back to `auto` silently.
+    let o = run(&root, &["--color", "allways"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("invalid value 'allways'"), "{err}");
+    assert!(err.contains("always"), "{err}");
+    for ok in ["auto", "always", "never"] {
+        let o = run(&root, &["--check", "--color", ok]);
+        assert_eq!(o.status.code(), Some(1), "--color {ok}: {}", text(&o));
+    }
+    // A file with a finding, so there is a diagnostic to style.
+    fs::write(
+        root.join("src/other.rs"),
+        "use legacy_cache::cache;\n#[cache(sampling = false)]\nfn f() -> u8 { 1 }\n",
+    )
+    .unwrap();
+    let o = run(&root, &["--check", "--color", "never"]);
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains('\u{1b}'),
+        "--color never: {}",
+        text(&o)
+    );
+    let o = run(&root, &["--check", "--color", "always"]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains('\u{1b}'),
+        "--color always styles the diagnostics: {}",
+        text(&o)
+    );
+}
+
+#[test]
+fn a_read_only_file_is_refused_not_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_t, root) = crate_dir();
+    let lib = root.join("src/lib.rs");
+    fs::set_permissions(&lib, fs::Permissions::from_mode(0o444)).unwrap();
+    let o = run(&root, &["--write", "--no-manifest"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("read-only"), "{}", text(&o));
+    assert_eq!(fs::read_to_string(&lib).unwrap(), LIB);
+    assert_eq!(
+        fs::metadata(&lib).unwrap().permissions().mode() & 0o777,
+        0o444
+    );
+}
+
+#[test]
+fn a_symlinked_file_is_written_through_the_link() {
+    let (_t, root) = crate_dir();
+    let real = root.join("real.rs");
+    fs::rename(root.join("src/lib.rs"), &real).unwrap();
+    std::os::unix::fs::symlink("../real.rs", root.join("src/lib.rs")).unwrap();
+    let o = run(&root, &["--write", "--no-manifest", "src/lib.rs"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let link = fs::symlink_metadata(root.join("src/lib.rs")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    assert!(
+        fs::read_to_string(&real)
+            .unwrap()
+            .contains("#[memo(persist = \"disk\")]")
+    );
+}
+
+#[test]
+fn a_rewritten_file_keeps_its_owner() {
+    use std::os::unix::fs::MetadataExt;
+    let (_t, root) = crate_dir();
+    let lib = root.join("src/lib.rs");
+    // Only a privileged user can hand a file to someone else; elsewhere there is nothing to test.
+    if std::os::unix::fs::chown(&lib, Some(4321), Some(4321)).is_err() {
+        return;
+    }
+    let o = run(&root, &["--write", "--no-manifest"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let meta = fs::metadata(&lib).unwrap();
+    assert!(fs::read_to_string(&lib).unwrap().contains("#[memo("));
+    assert_eq!((meta.uid(), meta.gid()), (4321, 4321));
+}
+
+#[test]
+fn write_refuses_when_git_cannot_say_whether_files_are_dirty() {
+    let (_t, root) = crate_dir();
+    git(&root, &["init", "-q"]);
+    git(&root, &["add", "."]);
+    git(&root, &["commit", "-q", "-m", "init"]);
+    // A broken configuration makes every git command fail, as "dubious ownership" does.
+    let bad = root.join("bad-gitconfig");
+    fs::write(&bad, "[core\nbroken").unwrap();
+    let o = bin()
+        .args(["--write", "--no-manifest"])
+        .current_dir(&root)
+        .env("GIT_CONFIG_GLOBAL", &bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("cannot tell whether the file has uncommitted changes"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(fs::read_to_string(root.join("src/lib.rs")).unwrap(), LIB);
+}
+
+#[test]
+fn a_symlink_loop_is_reported_as_such() {
+    let (_t, root) = crate_dir();
+    std::os::unix::fs::symlink("loop.rs", root.join("loop.rs")).unwrap();
+    let o = run(&root, &["loop.rs"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        !text(&o).contains("no such file or directory"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        text(&o).to_lowercase().contains("symbolic links"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn a_deeply_nested_file_is_one_error_and_the_rest_is_processed() {
+    let (_t, root) = crate_dir();
+    let mods = format!(
+        "use legacy_cache::cache;\n{}fn f() {{}}{}\n",
+        "mod m { ".repeat(1500),
+        " }".repeat(1500)
+    );
+    let parens = format!(
+        "use legacy_cache::cache;\nfn f() -> u32 {{ {}1{} }}\n",
+        "(".repeat(4000),
+        ")".repeat(4000)
+    );
+    fs::write(root.join("src/mods.rs"), &mods).unwrap();
+    fs::write(root.join("src/parens.rs"), &parens).unwrap();
+    let o = run(&root, &["--write", "--no-manifest"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(text(&o).matches("levels deep").count(), 2, "{}", text(&o));
+    assert!(
+        fs::read_to_string(root.join("src/lib.rs"))
+            .unwrap()
+            .contains("#[memo(persist = \"disk\")]")
+    );
+    assert_eq!(fs::read_to_string(root.join("src/mods.rs")).unwrap(), mods);
+}
+
+#[test]
+fn the_write_summary_counts_only_files_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_t, root) = crate_dir();
+    fs::write(root.join("src/other.rs"), LIB).unwrap();
+    fs::set_permissions(root.join("src/other.rs"), fs::Permissions::from_mode(0o444)).unwrap();
+    let o = run(&root, &["--write", "--no-manifest"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("1 file changed, 1 not written ("),
+        "{}",
+        text(&o)
+    );
+}

@@ -150,6 +150,18 @@ fn fixture_migration_plan_is_as_expected() {
         "{src}"
     );
     assert!(src.contains("    memo::clear_all();\n    singleton::clear_all();\n    legacy_cache::clear_cache();\n"), "{src}");
+    // The option tables and type matching are the macros' own: `in_impl` carries over, a
+    // shorter path matches the parameter, and an entry matching only the return type (which
+    // #[memo] would reject) is dropped.
+    assert!(
+        src.contains("    #[memo(in_impl, ttl = 60)]\n    fn total"),
+        "{src}"
+    );
+    assert!(
+        src.contains("#[memo(hash_funcs(db::Conn = conn_key))]\nfn describe"),
+        "{src}"
+    );
+    assert!(src.contains("#[memo]\nfn bytes"), "{src}");
     let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
     let ws = workspace();
     assert!(

@@ -87,4 +87,5 @@ golden!(
     macro_rules_body,
     syntax_error,
     bom_and_unrelated,
+    grammar_drift,
 );

@@ -79,3 +79,20 @@ fn manifest_is_idempotent_and_leaves_unrelated_files_alone() {
     );
     assert!(rewrite_manifest("not = [toml", BOTH, true).is_err());
 }
+
+#[test]
+fn a_trailing_comment_stays_on_its_line_only() {
+    let input = "[dependencies]\nlegacy-cache = { path = \"../legacy-cache\" } # pinned for the demo\nserde = \"1\"\n";
+    // Kept legacy line: the comment stays there, the new lines get none.
+    let kept = rewrite_manifest(input, BOTH, false).unwrap().output;
+    assert_eq!(
+        kept,
+        "[dependencies]\nlegacy-cache = { path = \"../legacy-cache\" } # pinned for the demo\nmemo = { path = \"../memo\" }\nsingleton = { path = \"../singleton\" }\nserde = \"1\"\n"
+    );
+    // Dropped legacy line: its first replacement takes the line and its comment.
+    let dropped = rewrite_manifest(input, BOTH, true).unwrap().output;
+    assert_eq!(
+        dropped,
+        "[dependencies]\nmemo = { path = \"../memo\" } # pinned for the demo\nsingleton = { path = \"../singleton\" }\nserde = \"1\"\n"
+    );
+}

@@ -177,6 +177,9 @@ proptest! {
         prop_assert!(!a.output.contains("suppress_st_warning") && !a.output.contains("allow_output_mutation") && !a.output.contains("sampling"));
         // Comments survive.
         prop_assert_eq!(src.matches("/* body */").count(), a.output.matches("/* body */").count());
+        // Including those between options that are removed.
+        prop_assert_eq!(src.matches("/* c */").count(), a.output.matches("/* c */").count(), "{}", a.output);
+        prop_assert_eq!(src.matches("// note").count(), a.output.matches("// note").count(), "{}", a.output);
         let again = migrate::migrate_str(&a.output).expect("output migrates");
         prop_assert!(again.edits.is_empty(), "second run edits: {:?}\n{}", again.edits, a.output);
         prop_assert_eq!(again.output, a.output);
@@ -215,9 +218,11 @@ fn generator_produces_the_forms_it_claims() {
     let src = render(2, &[spec]);
     assert!(src.contains("#[cfg_attr(all(), cache(\n        hash_funcs(Db = ignore_db),/* c */ allow_output_mutation = true,"), "{src}");
     let a = migrate::migrate_str(&src).unwrap();
-    // Every option is dropped (the hash_funcs entry became `_db`), so the list goes too.
+    // Every option is dropped (the hash_funcs entry became `_db`); the comments between them
+    // are the user's and stay.
     assert!(
-        a.output.contains("#[cfg_attr(all(), singleton)]"),
+        a.output
+            .contains("#[cfg_attr(all(), singleton(/* c */ // note\n        ))]"),
         "{}",
         a.output
     );

@@ -22,24 +22,13 @@
 extern crate proc_macro;
 
 use cache_codegen::func::{CachedFn, Returns, replace_ok_type};
+use cache_codegen::grammar::{Attr, accepted};
 use cache_codegen::options::{HashFunc, OptValue, Options, option_str, option_tokens};
 use cache_codegen::{spinner_text, strip_refs, token_hash, type_matches};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr, ExprLit, Lit, Safety, Type};
-
-const ACCEPTED: &[&str] = &[
-    "persist",
-    "allow_output_mutation",
-    "show_spinner",
-    "suppress_st_warning",
-    "hash_funcs",
-    "max_entries",
-    "ttl",
-    "sampling",
-    "in_impl",
-];
 
 const HINTS: &[(&str, &str)] = &[
     (
@@ -163,7 +152,7 @@ fn expand_cache(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream
     let max_entries = opts.max_entries()?;
     let ttl = opts.ttl()?;
     let sampling = bool_option(&mut opts, "sampling", true)?;
-    opts.finish(ACCEPTED, HINTS)?;
+    opts.finish(&accepted(Attr::Legacy), HINTS)?;
 
     let krate = quote!(::legacy_cache);
     let p = quote!(#krate::__private);

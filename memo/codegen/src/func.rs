@@ -168,7 +168,7 @@ impl CachedFn {
                             let name = pi.ident.to_string();
                             let name = name.strip_prefix("r#").unwrap_or(&name).to_string();
                             Param {
-                                skipped: name.starts_with('_'),
+                                skipped: crate::grammar::param_is_unhashed(&pt.pat),
                                 key_name: name,
                                 ident: pi.ident.clone(),
                                 inner_pat: None,

@@ -27,6 +27,7 @@
 //! strings go into the function key ([`instance_tokens`]).
 
 pub mod func;
+pub mod grammar;
 pub mod options;
 
 use proc_macro2::{Span, TokenStream};

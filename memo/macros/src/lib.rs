@@ -3,23 +3,13 @@
 
 extern crate proc_macro;
 
+use cache_codegen::grammar::{Attr, accepted};
 use cache_codegen::options::{OptValue, option_tokens};
 use cache_codegen::{Common, Spec, expand};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit};
-
-const ACCEPTED: &[&str] = &[
-    "ttl",
-    "max_entries",
-    "persist",
-    "show_spinner",
-    "hash_funcs",
-    "storage",
-    "skip_self",
-    "in_impl",
-];
 
 const HINTS: &[(&str, &str)] = &[
     (
@@ -95,7 +85,7 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
             }
         },
     };
-    c.opts.finish(ACCEPTED, HINTS)?;
+    c.opts.finish(&accepted(Attr::Memo), HINTS)?;
 
     let krate = quote!(::memo);
     let Common {

@@ -4,22 +4,12 @@
 extern crate proc_macro;
 
 use cache_codegen::func::{Returns, replace_ok_type};
+use cache_codegen::grammar::{Attr, accepted};
 use cache_codegen::options::option_tokens;
 use cache_codegen::{Common, Spec, expand};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-
-const ACCEPTED: &[&str] = &[
-    "ttl",
-    "max_entries",
-    "show_spinner",
-    "hash_funcs",
-    "validate",
-    "on_release",
-    "skip_self",
-    "in_impl",
-];
 
 const HINTS: &[(&str, &str)] = &[
     (
@@ -59,7 +49,7 @@ fn expand_singleton(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
     let mut c = Common::parse("singleton", attr, item)?;
     let validate = c.opts.path("validate")?;
     let on_release = c.opts.path("on_release")?;
-    c.opts.finish(ACCEPTED, HINTS)?;
+    c.opts.finish(&accepted(Attr::Singleton), HINTS)?;
 
     let krate = quote!(::singleton);
     let Common {

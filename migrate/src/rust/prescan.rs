@@ -1,0 +1,263 @@
+//! The pre-scan: a cheap first pass over every file, before any file is analysed, to learn which
+//! functions are legacy-cached and which of them must stay on the legacy cache because callers
+//! mutate their results.
+
+use super::{on_analysis_stack, parse};
+use crate::model::FileError;
+use proc_macro2::Span;
+use std::collections::{HashMap, HashSet};
+use syn::visit::{self, Visit};
+
+/// What [`prescan`] learns from one file.
+///
+/// ```
+/// let p = migrate::prescan("use legacy_cache::cache;\n#[cache] fn f() -> u8 { 1 }\n").unwrap();
+/// assert_eq!(p.legacy_fns, vec!["f".to_string()]);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prescan {
+    /// Functions with a legacy-looking cache attribute.
+    pub legacy_fns: Vec<String>,
+    /// Uses of a function's result that keep it on the legacy cache.
+    pub blockers: Vec<Blocker>,
+    /// Names `legacy_cache::cache` is re-exported under (`pub use legacy_cache::cache as c;`).
+    pub reexported_attrs: Vec<String>,
+    /// Names the `legacy_cache` crate is re-exported under (`pub use legacy_cache as lc;`).
+    pub reexported_crates: Vec<String>,
+}
+
+/// A use of a cached function's result that memo and singleton cannot reproduce: the result is
+/// mutated through `Shared::mutate`, or bound to a `Shared<T>`-typed local.
+///
+/// ```
+/// let p = migrate::prescan("fn g() { let mut s = f(); s.mutate(|v| v.push(1)); }\n").unwrap();
+/// assert_eq!(p.blockers[0].callee, "f");
+/// assert_eq!((p.blockers[0].line, p.blockers[0].column), (1, 29));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocker {
+    /// The function whose result is used this way.
+    pub callee: String,
+    /// 1-based line of the use.
+    pub line: usize,
+    /// 1-based column (in characters) of the use.
+    pub column: usize,
+    /// What the use is, as a phrase ("mutated through `Shared::mutate`").
+    pub why: &'static str,
+}
+
+/// Cheap first pass over one file: which functions look legacy-cached, and which callees have
+/// their result mutated (`f(x).mutate(..)`, `let mut s = f(x); s.mutate(..)`) or bound to a
+/// `Shared<T>`-typed local. Those callees stay on the legacy cache.
+pub fn prescan(src: &str) -> Result<Prescan, FileError> {
+    on_analysis_stack(|| prescan_here(src))
+}
+
+fn prescan_here(src: &str) -> Result<Prescan, FileError> {
+    let (file, base) = parse(src)?;
+    let mut aliases: HashSet<String> = HashSet::from(["cache".to_string()]);
+    for item in &file.items {
+        if let syn::Item::Use(u) = item {
+            collect_attr_aliases(&u.tree, &mut Vec::new(), &mut aliases);
+        }
+    }
+    let mut visitor = PrescanVisitor {
+        src,
+        base,
+        aliases,
+        out: Prescan::default(),
+        bindings: HashMap::new(),
+    };
+    visitor.visit_file(&file);
+    Ok(visitor.out)
+}
+
+/// Adds the names `legacy_cache::cache` is imported under (`use legacy_cache::cache as c`).
+fn collect_attr_aliases(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut HashSet<String>) {
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            collect_attr_aliases(&p.tree, prefix, out);
+            prefix.pop();
+        }
+        syn::UseTree::Rename(r)
+            if prefix.len() == 1 && prefix[0] == "legacy_cache" && r.ident == "cache" =>
+        {
+            out.insert(r.rename.to_string());
+        }
+        syn::UseTree::Group(g) => {
+            for t in &g.items {
+                collect_attr_aliases(t, prefix, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Records what a `pub use` tree re-exports from `legacy_cache`.
+fn collect_reexports(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Prescan) {
+    let at_root = prefix.len() == 1 && prefix[0] == "legacy_cache";
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            collect_reexports(&p.tree, prefix, out);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) if at_root && n.ident == "cache" => {
+            out.reexported_attrs.push("cache".into());
+        }
+        syn::UseTree::Rename(r) if at_root && r.ident == "cache" => {
+            out.reexported_attrs.push(r.rename.to_string());
+        }
+        syn::UseTree::Rename(r)
+            if (prefix.is_empty() && r.ident == "legacy_cache")
+                || (at_root && r.ident == "self") =>
+        {
+            out.reexported_crates.push(r.rename.to_string());
+        }
+        syn::UseTree::Name(n) if prefix.is_empty() && n.ident == "legacy_cache" => {
+            out.reexported_crates.push("legacy_cache".into());
+        }
+        syn::UseTree::Group(g) => {
+            for t in &g.items {
+                collect_reexports(t, prefix, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+struct PrescanVisitor<'a> {
+    src: &'a str,
+    base: usize,
+    aliases: HashSet<String>,
+    out: Prescan,
+    /// Local name -> the function whose result it holds.
+    bindings: HashMap<String, String>,
+}
+
+impl PrescanVisitor<'_> {
+    fn looks_legacy(&self, attrs: &[syn::Attribute]) -> bool {
+        attrs.iter().any(|a| {
+            let last = a.path().segments.last().map(|s| s.ident.to_string());
+            match last.as_deref() {
+                Some("cfg_attr") => {
+                    let text = quote::ToTokens::to_token_stream(&a.meta).to_string();
+                    self.aliases.iter().any(|al| text.contains(al.as_str()))
+                }
+                Some(name) => self.aliases.contains(name),
+                None => false,
+            }
+        })
+    }
+
+    fn line_col(&self, span: Span) -> (usize, usize) {
+        crate::model::line_col(self.src, span.byte_range().start + self.base)
+    }
+
+    fn block(&mut self, span: Span, callee: String, why: &'static str) {
+        let (line, column) = self.line_col(span);
+        self.out.blockers.push(Blocker {
+            callee,
+            line,
+            column,
+            why,
+        });
+    }
+}
+
+/// The function whose result an expression is, if it is a plain call or a local bound to one.
+pub(super) fn callee_of(e: &syn::Expr, bindings: &HashMap<String, String>) -> Option<String> {
+    match e {
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        },
+        syn::Expr::MethodCall(m) => Some(m.method.to_string()),
+        syn::Expr::Paren(p) => callee_of(&p.expr, bindings),
+        syn::Expr::Reference(r) => callee_of(&r.expr, bindings),
+        syn::Expr::Try(t) => callee_of(&t.expr, bindings),
+        syn::Expr::Await(a) => callee_of(&a.base, bindings),
+        syn::Expr::Path(p) => p
+            .path
+            .get_ident()
+            .and_then(|i| bindings.get(&i.to_string()).cloned()),
+        _ => None,
+    }
+}
+
+/// The name a `let` pattern binds, with its type annotation if any.
+pub(super) fn binding_of(pat: &syn::Pat) -> Option<(String, Option<&syn::Type>)> {
+    match pat {
+        syn::Pat::Ident(i) => Some((i.ident.to_string(), None)),
+        syn::Pat::Type(t) => binding_of(&t.pat).map(|(n, _)| (n, Some(&*t.ty))),
+        _ => None,
+    }
+}
+
+fn type_is_shared(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Shared"),
+        syn::Type::Reference(r) => type_is_shared(&r.elem),
+        _ => false,
+    }
+}
+
+impl<'ast> Visit<'ast> for PrescanVisitor<'_> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if self.looks_legacy(&f.attrs) {
+            self.out.legacy_fns.push(f.sig.ident.to_string());
+        }
+        let saved = std::mem::take(&mut self.bindings);
+        visit::visit_item_fn(self, f);
+        self.bindings = saved;
+    }
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if self.looks_legacy(&f.attrs) {
+            self.out.legacy_fns.push(f.sig.ident.to_string());
+        }
+        let saved = std::mem::take(&mut self.bindings);
+        visit::visit_impl_item_fn(self, f);
+        self.bindings = saved;
+    }
+    fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+        if !matches!(u.vis, syn::Visibility::Inherited) {
+            collect_reexports(&u.tree, &mut Vec::new(), &mut self.out);
+        }
+        visit::visit_item_use(self, u);
+    }
+    fn visit_item_extern_crate(&mut self, e: &'ast syn::ItemExternCrate) {
+        if e.ident == "legacy_cache"
+            && !matches!(e.vis, syn::Visibility::Inherited)
+            && let Some((_, alias)) = &e.rename
+        {
+            self.out.reexported_crates.push(alias.to_string());
+        }
+        visit::visit_item_extern_crate(self, e);
+    }
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let (Some((name, ty)), Some(init)) = (binding_of(&l.pat), &l.init) {
+            if let Some(callee) = callee_of(&init.expr, &self.bindings) {
+                if ty.is_some_and(type_is_shared) {
+                    self.block(
+                        l.let_token.span,
+                        callee.clone(),
+                        "bound to a `Shared<T>`-typed local",
+                    );
+                }
+                self.bindings.insert(name, callee);
+            } else {
+                self.bindings.remove(&name);
+            }
+        }
+        visit::visit_local(self, l);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if m.method == "mutate"
+            && let Some(callee) = callee_of(&m.receiver, &self.bindings)
+        {
+            self.block(m.method.span(), callee, "mutated through `Shared::mutate`");
+        }
+        visit::visit_expr_method_call(self, m);
+    }
+}
