@@ -16,6 +16,7 @@ mod analyze;
 mod edit;
 pub mod manifest;
 mod model;
+pub mod python;
 pub mod render;
 pub mod run;
 mod tokens;
