@@ -14,6 +14,7 @@
 
 mod analyze;
 mod edit;
+pub mod lang;
 pub mod manifest;
 mod model;
 pub mod python;

@@ -74,8 +74,15 @@ pub(crate) struct ArgPlan<'x> {
 }
 
 /// Plans the keyword edits for a call of `api` that becomes `target`. `text` is the source,
-/// needed to find commas and comments between arguments.
-pub(crate) fn plan<'x>(text: &str, args: &'x Arguments, api: Api, target: Target) -> ArgPlan<'x> {
+/// needed to find commas and comments between arguments. A decorator left without arguments
+/// loses its parentheses too (`@st.cache_resource`).
+pub(crate) fn plan<'x>(
+    text: &str,
+    args: &'x Arguments,
+    api: Api,
+    target: Target,
+    decorator: bool,
+) -> ArgPlan<'x> {
     let mut plan = ArgPlan::default();
     if args.args.len() > 1 {
         plan.unsupported = Some(format!(
@@ -192,7 +199,7 @@ pub(crate) fn plan<'x>(text: &str, args: &'x Arguments, api: Api, target: Target
         }
     }
     plan.edits
-        .extend(removal_edits(text, args, &remove).into_iter().map(|r| {
+        .extend(removal_edits(text, args, &remove, decorator).into_iter().map(|r| {
             let what = text[r.clone()].trim_matches(|c: char| c == ',' || c.is_whitespace());
             Edit::new(
                 r,
@@ -207,7 +214,12 @@ pub(crate) fn plan<'x>(text: &str, args: &'x Arguments, api: Api, target: Target
 
 /// Byte ranges that delete the keyword arguments in `remove` from `args`, each with one of its
 /// neighbouring commas. Comments inside the list are kept: a range never spans a `#`.
-fn removal_edits(text: &str, args: &Arguments, remove: &[Range<usize>]) -> Vec<Range<usize>> {
+fn removal_edits(
+    text: &str,
+    args: &Arguments,
+    remove: &[Range<usize>],
+    decorator: bool,
+) -> Vec<Range<usize>> {
     if remove.is_empty() {
         return Vec::new();
     }
@@ -224,12 +236,15 @@ fn removal_edits(text: &str, args: &Arguments, remove: &[Range<usize>]) -> Vec<R
     let mut out = Vec::new();
     match first_kept {
         None => {
-            // Everything goes: empty the parentheses (keeping them keeps the code a call).
+            // Everything goes: a decorator drops the parentheses; a call form keeps them, as
+            // `st.cache_data()(f)` must stay a call.
             let inner = open.start + 1..open.end - 1;
-            if !text[inner.clone()].contains('#') {
-                out.push(inner);
-            } else {
+            if text[inner.clone()].contains('#') {
                 out.extend(remove.iter().cloned());
+            } else if decorator {
+                out.push(open);
+            } else {
+                out.push(inner);
             }
         }
         Some(k) => {

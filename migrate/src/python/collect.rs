@@ -193,7 +193,7 @@ impl<'s, 'a> Collector<'s, 'a> {
         target: Target,
         func: Option<&StmtFunctionDef>,
     ) -> bool {
-        let plan = args::plan(self.text, args, api, target);
+        let plan = args::plan(self.text, args, api, target, func.is_some());
         if let Some(why) = plan.unsupported {
             self.findings.push(
                 Finding::new(site, Rule::Unsupported, Applicability::Review, why)

@@ -10,10 +10,12 @@
 
 mod args;
 mod collect;
+mod drive;
 mod hazards;
 mod pins;
 mod scope;
 
+pub use drive::{PyRun, process};
 pub use pins::pin_findings;
 
 use crate::analyze::FileError;
@@ -110,9 +112,13 @@ pub fn analyze_python(text: &str) -> Result<PyAnalysis, FileError> {
 /// its uses now need.
 fn plan_renames(c: &Collector<'_, '_>, scope: &Scope<'_>, edits: &mut Vec<Edit>) {
     let mut by_import: HashMap<usize, BTreeSet<Target>> = HashMap::new();
+    // An import edit is as trustworthy as the least trustworthy use it serves.
+    let mut review: HashMap<usize, Applicability> = HashMap::new();
     for r in &c.renames {
         if let Some(i) = r.import {
             by_import.entry(i).or_default().insert(r.target);
+            let a = review.entry(i).or_insert(Applicability::Safe);
+            *a = (*a).max(r.applicability);
         }
     }
     // How each from-import is rewritten: keep the local name (rename the imported one) or
@@ -140,7 +146,7 @@ fn plan_renames(c: &Collector<'_, '_>, scope: &Scope<'_>, edits: &mut Vec<Edit>)
             range,
             text.clone(),
             Rule::Import,
-            Applicability::Safe,
+            review.get(&i).copied().unwrap_or(Applicability::Safe),
             format!("import {text} from streamlit"),
         ));
     }
