@@ -213,7 +213,8 @@ pub(crate) fn plan<'x>(
 }
 
 /// Byte ranges that delete the keyword arguments in `remove` from `args`, each with one of its
-/// neighbouring commas. Comments inside the list are kept: a range never spans a `#`.
+/// neighbouring commas. Comments are never deleted: in an argument list that holds one, each
+/// argument goes with its own trailing comma only.
 fn removal_edits(
     text: &str,
     args: &Arguments,
@@ -230,42 +231,59 @@ fn removal_edits(
             ruff_python_ast::ArgOrKeyword::Keyword(k) => range_of(k),
         })
         .collect();
-    let removed = |r: &Range<usize>| remove.contains(r);
-    let first_kept = items.iter().position(|r| !removed(r));
-    let open = range_of(args);
-    let mut out = Vec::new();
-    match first_kept {
-        None => {
-            // Everything goes: a decorator drops the parentheses; a call form keeps them, as
-            // `st.cache_data()(f)` must stay a call.
-            let inner = open.start + 1..open.end - 1;
-            if text[inner.clone()].contains('#') {
-                out.extend(remove.iter().cloned());
-            } else if decorator {
-                out.push(open);
-            } else {
-                out.push(inner);
-            }
-        }
-        Some(k) => {
-            for (i, r) in items.iter().enumerate() {
-                if !removed(r) {
-                    continue;
-                }
-                // Before the first kept item: delete up to the next item; after: from the end
-                // of the previous item. Adjacent ranges never overlap.
-                let range = if i < k {
-                    r.start..items[i + 1].start
-                } else {
-                    items[i - 1].end..r.end
-                };
-                if text[range.clone()].contains('#') {
-                    out.push(r.clone());
-                } else {
-                    out.push(range);
-                }
-            }
-        }
+    let parens = range_of(args);
+    let inner = parens.start + 1..parens.end - 1;
+    if text[inner.clone()].contains('#') {
+        return remove
+            .iter()
+            .map(|r| own_line(text, r.start..with_trailing_comma(text, r.end, inner.end)))
+            .collect();
     }
-    out
+    let removed = |r: &Range<usize>| remove.contains(r);
+    let Some(first_kept) = items.iter().position(|r| !removed(r)) else {
+        // Everything goes: a decorator drops the parentheses; a call form keeps them, as
+        // `st.cache_data()(f)` must stay a call.
+        return vec![if decorator { parens } else { inner }];
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| removed(r))
+        // Before the first kept item: up to the next item; after it: from the end of the
+        // previous item. Adjacent ranges never overlap.
+        .map(|(i, r)| {
+            if i < first_kept {
+                r.start..items[i + 1].start
+            } else {
+                items[i - 1].end..r.end
+            }
+        })
+        .collect()
+}
+
+/// `end` extended over whitespace and one comma, if a comma follows before `limit`.
+fn with_trailing_comma(text: &str, end: usize, limit: usize) -> usize {
+    let rest = &text[end..limit];
+    let skipped = rest.len() - rest.trim_start().len();
+    if rest[skipped..].starts_with(',') {
+        end + skipped + 1
+    } else {
+        end
+    }
+}
+
+/// `r` grown to whole lines when nothing else shares them, so no blank line is left behind.
+fn own_line(text: &str, r: Range<usize>) -> Range<usize> {
+    let before = &text[..r.start];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let after = &text[r.end..];
+    let line_end = after.find('\n').map(|i| r.end + i + 1);
+    match line_end {
+        Some(end)
+            if before[line_start..].trim().is_empty() && text[r.end..end].trim().is_empty() =>
+        {
+            line_start..end
+        }
+        _ => r,
+    }
 }

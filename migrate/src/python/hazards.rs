@@ -143,24 +143,21 @@ pub(crate) fn elements(scope: &Scope<'_>, f: &StmtFunctionDef, _reference: &Expr
         let Expr::Attribute(a) = c.func.as_ref() else {
             continue;
         };
-        // Root of the attribute chain: `st` in `st.sidebar.write`.
+        // The attribute chain, root first: `st`, `sidebar`, `write`.
+        let mut chain = vec![a.attr.id.as_str()];
         let mut root = a.value.as_ref();
-        let mut first = a.attr.id.as_str();
         while let Expr::Attribute(inner) = root {
-            first = inner.attr.id.as_str();
+            chain.push(inner.attr.id.as_str());
             root = inner.value.as_ref();
         }
         let Expr::Name(m) = root else { continue };
-        if !scope.modules.contains(m.id.as_str()) || NOT_ELEMENTS.contains(&first) {
+        chain.push(m.id.as_str());
+        chain.reverse();
+        if !scope.modules.contains(chain[0]) || NOT_ELEMENTS.contains(&chain[1]) {
             continue;
         }
         let name = a.attr.id.as_str();
-        let shown = format!("{}.{}", m.id.as_str(), first);
-        let shown = if first == name {
-            shown
-        } else {
-            format!("{shown}...{name}")
-        };
+        let shown = chain.join(".");
         let (msg, help) = if WIDGETS.contains(&name) {
             (
                 format!("widget `{shown}(...)` inside a function that becomes st.cache_data: widgets in cached functions are not replayed on a cache hit"),
@@ -201,6 +198,19 @@ pub(crate) fn params(f: &StmtFunctionDef, in_class: bool, target: Target) -> Vec
                     ),
                 )
                 .with_help("rename it `_self` to leave it out of the key (then the cache is shared by all instances)"),
+            );
+        } else if i == 0 && in_class && !decorated_static && name == "_self" {
+            out.push(
+                Finding::new(
+                    range_of(&p.parameter.name),
+                    Rule::UnderscoreParam,
+                    Applicability::Review,
+                    format!(
+                        "`_self` was hashed by st.cache, but {new} leaves it out of the key: every instance now shares the entries of `{}`",
+                        f.name.id.as_str()
+                    ),
+                )
+                .with_help("if the result depends on the instance, pass what distinguishes instances as an argument"),
             );
         } else if name.starts_with('_') {
             out.push(
