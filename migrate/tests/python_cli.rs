@@ -30,7 +30,11 @@ fn tree(with_broken: bool) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     fs::create_dir_all(d.path().join("app/pages")).unwrap();
     fs::write(d.path().join("app/streamlit_app.py"), APP).unwrap();
-    fs::write(d.path().join("app/pages/clean.py"), "print('no streamlit here')\n").unwrap();
+    fs::write(
+        d.path().join("app/pages/clean.py"),
+        "print('no streamlit here')\n",
+    )
+    .unwrap();
     fs::write(d.path().join("app/requirements.txt"), "streamlit==1.10.0\n").unwrap();
     fs::write(d.path().join("lib.rs"), LIB).unwrap();
     if with_broken {
@@ -50,7 +54,10 @@ fn one_walk_both_languages_check_exit_1() {
     assert!(t.contains("warning[streamlit-pin]"), "{t}");
     assert!(t.contains("(1 .rs, 3 Python)"), "{t}");
     // --check writes nothing.
-    assert_eq!(fs::read_to_string(d.path().join("app/streamlit_app.py")).unwrap(), APP);
+    assert_eq!(
+        fs::read_to_string(d.path().join("app/streamlit_app.py")).unwrap(),
+        APP
+    );
 }
 
 #[test]
@@ -59,16 +66,29 @@ fn lang_restricts_the_walk() {
     let o = run(d.path(), &["--check", "--lang", "py"]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
-    assert!(t.contains("streamlit_app.py") && !t.contains("lib.rs"), "{t}");
+    assert!(
+        t.contains("streamlit_app.py") && !t.contains("lib.rs"),
+        "{t}"
+    );
 
-    let o = run(d.path(), &["--check", "--lang", "rs", "app/streamlit_app.py", "lib.rs"]);
+    let o = run(
+        d.path(),
+        &["--check", "--lang", "rs", "app/streamlit_app.py", "lib.rs"],
+    );
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
-    assert!(!t.contains("streamlit_app.py") && t.contains("lib.rs"), "{t}");
+    assert!(
+        !t.contains("streamlit_app.py") && t.contains("lib.rs"),
+        "{t}"
+    );
 
     let o = run(d.path(), &["--lang", "cobol"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).contains("unknown language `cobol`"), "{}", text(&o));
+    assert!(
+        text(&o).contains("unknown language `cobol`"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]

@@ -52,8 +52,7 @@ struct Func {
 fn func() -> impl Strategy<Value = Func> {
     (
         0..APIS.len(),
-        proptest::sample::subsequence((0..OPTIONS.len()).collect::<Vec<_>>(), 0..=4)
-            .prop_shuffle(),
+        proptest::sample::subsequence((0..OPTIONS.len()).collect::<Vec<_>>(), 0..=4).prop_shuffle(),
         proptest::collection::vec(0..SEPS.len(), 4),
         any::<[bool; 4]>(),
         0..BODIES.len(),
@@ -104,9 +103,14 @@ fn render(module: &str, funcs: &[Func], clear: bool) -> String {
         if f.stacked {
             s.push_str(&format!("{indent}@staticmethod\n"));
         }
-        s.push_str(&format!("{indent}{}\n", deco.replace('\n', &format!("\n{indent}"))));
+        s.push_str(&format!(
+            "{indent}{}\n",
+            deco.replace('\n', &format!("\n{indent}"))
+        ));
         let body = BODIES[f.body].replace("\n    ", &format!("\n{indent}    "));
-        s.push_str(&format!("{indent}def f{i}({param}):\n{indent}    {body}\n\n\n"));
+        s.push_str(&format!(
+            "{indent}def f{i}({param}):\n{indent}    {body}\n\n\n"
+        ));
     }
     if clear {
         s.push_str(&format!("{module}.legacy_caching.clear_cache()\n"));

@@ -45,7 +45,8 @@ fn python() -> Option<PathBuf> {
 fn bootstrap() -> Option<PathBuf> {
     let requirements = fixtures().join("requirements.txt");
     let wanted = std::fs::read_to_string(&requirements).expect("requirements.txt is committed");
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("py-venv-streamlit-{STREAMLIT}"));
+    let venv =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("py-venv-streamlit-{STREAMLIT}"));
     let py = venv.join("bin/python");
     let marker = venv.join("requirements.done");
     if std::fs::read_to_string(&marker).is_ok_and(|m| m == wanted) && py.is_file() {
@@ -110,7 +111,11 @@ fn check(py: &Path, dir: &str) -> (Value, Value) {
         .output()
         .unwrap();
     let tool: Value = serde_json::from_slice(&out.stdout).expect("tool JSON");
-    assert_eq!(out.status.code(), Some(0), "cache-migrate --write: {tool:#}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "cache-migrate --write: {tool:#}"
+    );
     let run = Command::new(py)
         .arg(fixtures().join("check_apps.py"))
         .arg(&before)

@@ -138,9 +138,7 @@ pub(crate) fn plan<'x>(
                             krange,
                             Rule::Unsupported,
                             Applicability::Review,
-                            format!(
-                                "`{name}` is not a literal: chose {new} as if it were False"
-                            ),
+                            format!("`{name}` is not a literal: chose {new} as if it were False"),
                         )
                         .with_help("if it is True at run time, use st.cache_resource"),
                     ),
@@ -198,17 +196,20 @@ pub(crate) fn plan<'x>(
             ),
         }
     }
-    plan.edits
-        .extend(removal_edits(text, args, &remove, decorator).into_iter().map(|r| {
-            let what = text[r.clone()].trim_matches(|c: char| c == ',' || c.is_whitespace());
-            Edit::new(
-                r,
-                "",
-                Rule::OptionDropped,
-                Applicability::Safe,
-                format!("remove `{what}`"),
-            )
-        }));
+    plan.edits.extend(
+        removal_edits(text, args, &remove, decorator)
+            .into_iter()
+            .map(|r| {
+                let what = text[r.clone()].trim_matches(|c: char| c == ',' || c.is_whitespace());
+                Edit::new(
+                    r,
+                    "",
+                    Rule::OptionDropped,
+                    Applicability::Safe,
+                    format!("remove `{what}`"),
+                )
+            }),
+    );
     plan
 }
 

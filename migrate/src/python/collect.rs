@@ -330,7 +330,9 @@ impl<'s, 'a> Collector<'s, 'a> {
     fn clear(&mut self, reference: &Expr, site: Range<usize>, form: ClearForm) {
         let prefix = match reference {
             Expr::Attribute(a) => match a.value.as_ref() {
-                Expr::Attribute(inner) => format!("{}.", &self.text[range_of(inner.value.as_ref())]),
+                Expr::Attribute(inner) => {
+                    format!("{}.", &self.text[range_of(inner.value.as_ref())])
+                }
                 _ => String::new(),
             },
             _ => String::new(),

@@ -160,18 +160,27 @@ pub(crate) fn elements(scope: &Scope<'_>, f: &StmtFunctionDef, _reference: &Expr
         let shown = chain.join(".");
         let (msg, help) = if WIDGETS.contains(&name) {
             (
-                format!("widget `{shown}(...)` inside a function that becomes st.cache_data: widgets in cached functions are not replayed on a cache hit"),
+                format!(
+                    "widget `{shown}(...)` inside a function that becomes st.cache_data: widgets in cached functions are not replayed on a cache hit"
+                ),
                 "move the widget out of the cached function and pass its value in as an argument",
             )
         } else {
             (
-                format!("`{shown}(...)` inside a function that becomes st.cache_data: st.cache ran it only on a miss; st.cache_data replays it on every hit"),
+                format!(
+                    "`{shown}(...)` inside a function that becomes st.cache_data: st.cache ran it only on a miss; st.cache_data replays it on every hit"
+                ),
                 "check that showing it on every run is wanted, or move it out of the cached function",
             )
         };
         out.push(
-            Finding::new(range_of(*c), Rule::ElementInCacheData, Applicability::Review, msg)
-                .with_help(help),
+            Finding::new(
+                range_of(*c),
+                Rule::ElementInCacheData,
+                Applicability::Review,
+                msg,
+            )
+            .with_help(help),
         );
     }
     out
@@ -180,9 +189,10 @@ pub(crate) fn elements(scope: &Scope<'_>, f: &StmtFunctionDef, _reference: &Expr
 /// Parameters whose hashing changes: `_x` (hashed by `st.cache`, skipped now) and `self`.
 pub(crate) fn params(f: &StmtFunctionDef, in_class: bool, target: Target) -> Vec<Finding> {
     let mut out = Vec::new();
-    let decorated_static = f.decorator_list.iter().any(|d| {
-        matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod")
-    });
+    let decorated_static = f
+        .decorator_list
+        .iter()
+        .any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod"));
     let new = format!("st.{}", target.name());
     for (i, p) in f.parameters.iter_non_variadic_params().enumerate() {
         let name = p.parameter.name.id.as_str();

@@ -26,7 +26,9 @@ pub fn pin_findings(text: &str, pyproject: bool) -> Vec<Finding> {
         } else {
             requirement_spec(code.trim()).map(|s| (s, false))
         };
-        let Some((spec, poetry)) = found else { continue };
+        let Some((spec, poetry)) = found else {
+            continue;
+        };
         if allows_needed(&spec, poetry) {
             continue;
         }
@@ -210,7 +212,11 @@ mod tests {
         assert!(pin_findings("streamlit-aggrid==0.1\n", false).is_empty());
         assert_eq!(pin_findings("Streamlit==1.0\n", false).len(), 1);
         assert_eq!(
-            pin_findings("streamlit[charts] == 1.11 ; python_version > '3.8'\n", false).len(),
+            pin_findings(
+                "streamlit[charts] == 1.11 ; python_version > '3.8'\n",
+                false
+            )
+            .len(),
             1
         );
     }

@@ -148,7 +148,12 @@ impl<'a> Scope<'a> {
         match expr {
             Expr::Name(n) => {
                 let id = n.id.as_str();
-                Some(self.imports.get(id).cloned().unwrap_or_else(|| id.to_string()))
+                Some(
+                    self.imports
+                        .get(id)
+                        .cloned()
+                        .unwrap_or_else(|| id.to_string()),
+                )
             }
             Expr::Attribute(a) => {
                 let base = match a.value.as_ref() {
@@ -208,15 +213,17 @@ impl<'a> Visitor<'a> for Scope<'a> {
                                 });
                             }
                             ("legacy_caching" | "caching", None) => {
-                                self.unsupported_imports.push((
-                                    range_of(a),
-                                    format!("`from streamlit import {name}`"),
-                                ));
+                                self.unsupported_imports
+                                    .push((range_of(a), format!("`from streamlit import {name}`")));
                             }
                             _ => {}
                         }
                     } else if matches!(module, "streamlit.legacy_caching" | "streamlit.caching") {
-                        if imp.names.iter().all(|a| a.name.id.as_str() == "clear_cache") {
+                        if imp
+                            .names
+                            .iter()
+                            .all(|a| a.name.id.as_str() == "clear_cache")
+                        {
                             self.clear_names.insert(local.to_string());
                         } else {
                             self.unsupported_imports
@@ -228,7 +235,10 @@ impl<'a> Visitor<'a> for Scope<'a> {
                     }
                 }
                 if matches!(module, "streamlit.legacy_caching" | "streamlit.caching")
-                    && imp.names.iter().all(|a| a.name.id.as_str() == "clear_cache")
+                    && imp
+                        .names
+                        .iter()
+                        .all(|a| a.name.id.as_str() == "clear_cache")
                 {
                     self.clear_imports.push(ClearImport {
                         stmt_range: range_of(imp),
