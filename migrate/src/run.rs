@@ -83,7 +83,7 @@ pub struct RunReport {
     pub scanned: usize,
     /// How many of them belong to the Python front end.
     pub python_files: usize,
-    /// Bytes of `.rs` read.
+    /// Bytes read (all languages).
     pub bytes: u64,
     /// Number of files that were parsed.
     pub parsed: usize,

@@ -236,8 +236,7 @@ impl<'s, 'a> Collector<'s, 'a> {
                 if target == Target::Resource {
                     self.resource_fns.insert(f.name.id.as_str().to_string());
                 } else {
-                    self.findings
-                        .extend(hazards::elements(self.scope, f, reference));
+                    self.findings.extend(hazards::elements(self.scope, f));
                 }
                 self.findings.extend(hazards::params(f, in_class, target));
             }

@@ -136,7 +136,7 @@ const WIDGETS: &[&str] = &[
 ];
 
 /// `st.*` element and widget calls in a function that becomes `cache_data`.
-pub(crate) fn elements(scope: &Scope<'_>, f: &StmtFunctionDef, _reference: &Expr) -> Vec<Finding> {
+pub(crate) fn elements(scope: &Scope<'_>, f: &StmtFunctionDef) -> Vec<Finding> {
     let b = body(f);
     let mut out = Vec::new();
     for c in &b.calls {
