@@ -2,6 +2,8 @@
 //! `#[singleton]`, the way ruff, pyupgrade and `cargo fix` rewrite code: minimal byte-range
 //! splices on the original text, a dry run by default, a CI check, and findings for anything
 //! that needs a human.
+//! The [`python`] module is the second front end: the same job on Python Streamlit apps
+//! (`st.cache` to `st.cache_data` / `st.cache_resource`), sharing edits, reports and writes.
 //!
 //! ```
 //! use migrate::{analyze, AnalyzeOptions, GlobalFacts};
