@@ -71,6 +71,15 @@ pub fn analyze_python(text: &str) -> Result<PyAnalysis, FileError> {
     findings.extend(hazards::mutations(&module.body, &c.resource_fns));
     plan_renames(&c, &scope, &mut edits);
     plan_clears(&c, &scope, &mut edits, &mut findings);
+    for range in &scope.module_fixes {
+        edits.push(Edit::new(
+            range.clone(),
+            "streamlit",
+            Rule::ClearCache,
+            Applicability::Safe,
+            "the legacy caching module is gone: import streamlit itself",
+        ));
+    }
     for (range, what) in &scope.unsupported_imports {
         findings.push(
             Finding::new(

@@ -95,6 +95,9 @@ pub(crate) struct Scope<'a> {
     pub clear_imports: Vec<ClearImport>,
     /// Legacy imports the tool does not rewrite: (range, what).
     pub unsupported_imports: Vec<(Range<usize>, String)>,
+    /// `import streamlit.legacy_caching` (a module that is gone): the dotted names to replace
+    /// with `streamlit`, which binds the same local name.
+    pub module_fixes: Vec<Range<usize>>,
     /// Every other import: local name -> dotted path.
     pub imports: HashMap<String, String>,
     /// Functions defined anywhere in the module, by name (the last definition wins).
@@ -172,6 +175,7 @@ impl<'a> Scope<'a> {
             || !self.from_imports.is_empty()
             || !self.clear_imports.is_empty()
             || !self.unsupported_imports.is_empty()
+            || !self.module_fixes.is_empty()
     }
 }
 
@@ -185,6 +189,14 @@ impl<'a> Visitor<'a> for Scope<'a> {
                         .asname
                         .as_ref()
                         .map_or_else(|| name.split('.').next().unwrap_or(name), |n| n.id.as_str());
+                    if matches!(name, "streamlit.legacy_caching" | "streamlit.caching") {
+                        if a.asname.is_some() {
+                            self.unsupported_imports
+                                .push((range_of(a), format!("`import {name} as ...`")));
+                            continue;
+                        }
+                        self.module_fixes.push(range_of(&a.name));
+                    }
                     if name == "streamlit" || (a.asname.is_none() && name.starts_with("streamlit."))
                     {
                         self.modules.insert(local.to_string());
