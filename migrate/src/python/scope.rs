@@ -318,7 +318,7 @@ const RESOURCE_FULL: &[&str] = &[
     "duckdb.connect",
 ];
 
-/// Why a callee is a resource, or `None`.
+/// Whether a resolved callee (`sqlite3.connect`) returns a live resource.
 pub(crate) fn resource_callee(dotted: &str) -> bool {
     let last = dotted.rsplit('.').next().unwrap_or(dotted);
     RESOURCE_FULL.contains(&dotted)
