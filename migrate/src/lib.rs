@@ -2,6 +2,8 @@
 //! `#[singleton]`, the way ruff, pyupgrade and `cargo fix` rewrite code: minimal byte-range
 //! splices on the original text, a dry run by default, a CI check, and findings for anything
 //! that needs a human.
+//! The [`python`] module is the second front end: the same job on Python Streamlit apps
+//! (`st.cache` to `st.cache_data` / `st.cache_resource`), sharing edits, reports and writes.
 //!
 //! ```
 //! use migrate::{analyze, AnalyzeOptions, GlobalFacts};
@@ -11,8 +13,10 @@
 //! ```
 
 mod edit;
+pub mod lang;
 pub mod manifest;
 mod model;
+pub mod python;
 pub mod render;
 pub mod run;
 mod rust;

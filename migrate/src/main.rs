@@ -1,6 +1,7 @@
 //! `cache-migrate`: command-line front end. See the crate docs of `migrate`.
 
 use clap::{Parser, ValueEnum};
+use migrate::lang::Languages;
 use migrate::render;
 use migrate::run::{Config, Mode, run};
 use std::io::{IsTerminal, Write};
@@ -23,8 +24,18 @@ enum Color {
     Never,
 }
 
-/// Rewrite legacy `#[legacy_cache::cache]` attributes into `#[memo]` / `#[singleton]`.
+/// Migrate legacy caching code, in Rust and in Python Streamlit apps.
 ///
+/// Rust (`.rs`): `#[legacy_cache::cache]` becomes `#[memo]` / `#[singleton]`, and `Cargo.toml`
+/// dependencies follow.
+///
+/// Python (`.py`): `@st.cache` becomes `@st.cache_data` / `@st.cache_resource` (decorators,
+/// call forms, `from streamlit import cache`), `st.experimental_memo` / `st.experimental_singleton`
+/// are renamed, `st.legacy_caching.clear_cache()` becomes `.clear()` calls, and legacy-only
+/// keywords are removed; `requirements*.txt` / `pyproject.toml` pins below streamlit 1.18 are
+/// reported.
+///
+/// Both languages go through one walk and one report; the language is chosen by extension.
 /// By default prints a unified diff and a summary and writes nothing.
 /// Exit status: 0 clean, 1 `--check` found changes, 2 errors.
 #[derive(Debug, Parser)]
@@ -50,9 +61,13 @@ struct Cli {
     /// Do not touch Cargo.toml files.
     #[arg(long)]
     no_manifest: bool,
-    /// Parse every .rs file, not only those that mention `legacy_cache` or `mutate`.
+    /// Parse every file, not only .rs files that mention `legacy_cache` or `mutate` and .py
+    /// files that mention `streamlit`.
     #[arg(long)]
     parse_all: bool,
+    /// Languages to process, comma-separated: `rs`, `py` (default: both).
+    #[arg(long, value_name = "LANGS", default_value = "rs,py", value_parser = Languages::parse)]
+    lang: Languages,
     /// When to colour the diagnostics.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -73,6 +88,7 @@ fn main() -> ExitCode {
         allow_dirty: cli.allow_dirty,
         parse_all: cli.parse_all,
         no_manifest: cli.no_manifest,
+        languages: cli.lang,
     };
     let report = run(&config);
     let code = report.exit_code(mode);

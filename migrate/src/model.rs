@@ -87,6 +87,27 @@ pub enum Rule {
     ParseError,
     /// The rewritten text failed validation (a bug in the tool; nothing was written).
     InternalError,
+    // Python front end (Streamlit apps).
+    /// `st.cache` becomes `st.cache_data`.
+    CacheToCacheData,
+    /// `st.cache(allow_output_mutation=True)` becomes `st.cache_resource`.
+    CacheToCacheResource,
+    /// The function returns a resource (connection, model, handle), so `st.cache_resource`.
+    ResourceReturn,
+    /// `allow_output_mutation=True` on a function that returns data.
+    DataInResource,
+    /// `st.experimental_memo` / `st.experimental_singleton` renamed.
+    ExperimentalRename,
+    /// A legacy-only keyword removed from `st.cache_data` / `st.cache_resource`.
+    LegacyKeyword,
+    /// An `st.*` element or widget call inside a function that becomes `st.cache_data`.
+    ElementInCacheData,
+    /// A method's `self` would now be hashed.
+    SelfHashed,
+    /// A caller mutates the shared result of a `st.cache_resource` function.
+    MutatedResource,
+    /// `requirements.txt` / `pyproject.toml` pins Streamlit below 1.18.
+    StreamlitPin,
 }
 
 impl Rule {
@@ -116,6 +137,16 @@ impl Rule {
             Rule::NonUtf8 => "non-utf8",
             Rule::ParseError => "parse-error",
             Rule::InternalError => "internal-error",
+            Rule::CacheToCacheData => "cache-to-cache-data",
+            Rule::CacheToCacheResource => "cache-to-cache-resource",
+            Rule::ResourceReturn => "resource-return",
+            Rule::DataInResource => "data-in-resource",
+            Rule::ExperimentalRename => "experimental-rename",
+            Rule::LegacyKeyword => "legacy-keyword",
+            Rule::ElementInCacheData => "element-in-cache-data",
+            Rule::SelfHashed => "self-hashed",
+            Rule::MutatedResource => "mutated-resource",
+            Rule::StreamlitPin => "streamlit-pin",
         }
     }
 }

@@ -188,6 +188,16 @@ pub fn summary(report: &RunReport, mode: Mode) -> String {
         c.info_findings,
         c.errors
     );
+    let scanned = if report.python_files == 0 {
+        format!("{} .rs files", report.scanned)
+    } else {
+        format!(
+            "{} files ({} .rs, {} Python)",
+            report.scanned,
+            report.scanned - report.python_files,
+            report.python_files
+        )
+    };
     if report.legacy_sites_left > 0 {
         let _ = writeln!(
             s,
@@ -197,8 +207,7 @@ pub fn summary(report: &RunReport, mode: Mode) -> String {
     }
     let _ = writeln!(
         s,
-        "scanned {} .rs files ({mb:.1} MB, {} parsed) in {secs:.2} s ({:.0} MB/s)",
-        report.scanned,
+        "scanned {scanned} ({mb:.1} MB, {} parsed) in {secs:.2} s ({:.0} MB/s)",
         report.parsed,
         if secs > 0.0 { mb / secs } else { 0.0 }
     );
@@ -253,7 +262,12 @@ pub fn json(report: &RunReport, mode: Mode) -> Value {
         }
         if f.output.is_some() {
             files.push(json!({
-                "file": file, "kind": match f.kind { FileKind::Rust => "rust", FileKind::Manifest => "manifest" },
+                "file": file, "kind": match f.kind {
+                    FileKind::Rust => "rust",
+                    FileKind::Manifest => "manifest",
+                    FileKind::Python => "python",
+                    FileKind::PythonRequirements => "python-requirements",
+                },
                 "written": f.written, "diff": diff(f),
             }));
         }

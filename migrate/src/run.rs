@@ -1,5 +1,6 @@
 //! The driver: walk, pre-scan, analyse in parallel, plan manifest changes, and write safely.
 
+use crate::lang::{Language, Languages};
 use crate::manifest::{find_package_manifest, rewrite_manifest};
 use crate::model::{
     AnalyzeOptions, Applicability, Edit, FileError, Finding, GlobalFacts, Primitives, Rule,
@@ -38,6 +39,8 @@ pub struct Config {
     pub parse_all: bool,
     /// Leave `Cargo.toml` files alone.
     pub no_manifest: bool,
+    /// Which front ends run (`--lang`); both by default.
+    pub languages: Languages,
 }
 
 /// Whether a report is about Rust source or a manifest.
@@ -47,6 +50,10 @@ pub enum FileKind {
     Rust,
     /// A `Cargo.toml`.
     Manifest,
+    /// A `.py` file.
+    Python,
+    /// A `requirements*.txt` or `pyproject.toml` (findings only).
+    PythonRequirements,
 }
 
 /// Everything known about one file after a run.
@@ -75,9 +82,11 @@ pub struct FileReport {
 pub struct RunReport {
     /// Files with edits, findings or errors, sorted by path.
     pub files: Vec<FileReport>,
-    /// Number of `.rs` files looked at.
+    /// Number of source files looked at (`.rs`, `.py` and Python requirement files).
     pub scanned: usize,
-    /// Bytes of `.rs` read.
+    /// How many of them belong to the Python front end.
+    pub python_files: usize,
+    /// Bytes read (all languages).
     pub bytes: u64,
     /// Number of files that were parsed.
     pub parsed: usize,
@@ -121,11 +130,29 @@ fn is_cargo_target(dir: &Path) -> bool {
 /// target directories. Explicit file arguments are always included. Missing paths come back
 /// as errors.
 pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    discover_for(
+        paths,
+        Languages {
+            rust: true,
+            python: false,
+        },
+    )
+}
+
+/// [`discover`] for the files of the given front ends (see [`Language::of`]). Explicit file
+/// arguments of an excluded language are skipped; other explicit files are always included.
+pub fn discover_for(
+    paths: &[PathBuf],
+    languages: Languages,
+) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     let found = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
     let mut roots = Vec::new();
     for p in paths {
         if p.is_file() {
+            if Language::of(p).is_some_and(|l| !languages.wants(l)) {
+                continue;
+            }
             found
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -160,7 +187,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
                 match entry {
                     Ok(e) => {
                         if e.file_type().is_some_and(|t| t.is_file())
-                            && e.path().extension().is_some_and(|x| x == "rs")
+                            && Language::of(e.path()).is_some_and(|l| languages.wants(l))
                         {
                             found
                                 .lock()
@@ -201,13 +228,13 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     }
 }
 
-enum Loaded {
+pub(crate) enum Loaded {
     Skip(u64),
     Text(String),
     Error(FileError, u64),
 }
 
-fn load(path: &Path) -> Loaded {
+pub(crate) fn load(path: &Path) -> Loaded {
     match std::fs::read(path) {
         Err(e) => Loaded::Error(
             FileError {
@@ -225,7 +252,7 @@ fn load(path: &Path) -> Loaded {
                     FileError {
                         rule: Rule::NonUtf8,
                         message: format!(
-                            "file is not valid UTF-8 (invalid byte at offset {}); Rust source must be UTF-8",
+                            "file is not valid UTF-8 (invalid byte at offset {}); source files must be UTF-8",
                             e.utf8_error().valid_up_to()
                         ),
                         range: None,
@@ -269,11 +296,23 @@ pub fn run(config: &Config) -> RunReport {
     } else {
         config.paths.clone()
     };
-    let (files, walk_errors) = discover(&paths);
+    let (files, walk_errors) = discover_for(&paths, config.languages);
+    // The Python front end shares the walk, the report and the write path, nothing else.
+    let (py_files, files): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(|p| {
+        matches!(
+            Language::of(p),
+            Some(Language::Python | Language::PythonRequirements)
+        )
+    });
     let mut report = RunReport {
-        scanned: files.len(),
+        scanned: files.len() + py_files.len(),
+        python_files: py_files.len(),
         ..RunReport::default()
     };
+    let py = crate::python::process(&py_files, config.parse_all);
+    report.bytes += py.bytes;
+    report.parsed += py.parsed;
+    report.files.extend(py.reports);
     for (p, e) in walk_errors {
         report.files.push(error_report(
             &p,
@@ -375,7 +414,7 @@ pub fn run(config: &Config) -> RunReport {
             .collect();
         texts.extend(extra);
     }
-    report.parsed = texts.len();
+    report.parsed += texts.len();
 
     // Phase 3: analyse.
     let analyse = |t: &str, fallback: Primitives, keep_legacy_clear: bool| {
