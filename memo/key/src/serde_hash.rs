@@ -7,8 +7,8 @@
 //! * one tag per serde data-model kind (`bool`, each integer width, `f32`, `f64`, `char`, `str`,
 //!   bytes, `None`/`Some`, unit, unit/newtype/tuple struct, struct, the four variant kinds, seq,
 //!   tuple, map);
-//! * strings and byte strings length-framed; floats normalised as in [`KeyHash`] (`-0.0` as
-//!   `0.0`, one NaN);
+//! * strings and byte strings length-framed; floats by bit pattern as in [`KeyHash`] (`-0.0`
+//!   differs from `0.0`; one canonical NaN);
 //! * enum variants write the enum name, the variant index *and* the variant name; structs write
 //!   their name, field count and every field name;
 //! * sequences write their element count first, or, when the `Serialize` impl does not know it
@@ -31,7 +31,7 @@ use serde::ser::{
     SerializeTuple, SerializeTupleStruct, SerializeTupleVariant, Serializer,
 };
 
-use crate::std_impls::{norm_f32, norm_f64, tag};
+use crate::std_impls::{canon_f32, canon_f64, tag};
 use crate::{KeyHash, KeyHasher};
 
 /// A `Serialize` impl failed (it called `serde::ser::Error::custom`), so the value has no key.
@@ -162,12 +162,12 @@ impl<'a> Serializer for HashSer<'a> {
     }
     fn serialize_f32(self, v: f32) -> R {
         self.h.write_tag(tag::F32);
-        self.h.write(&norm_f32(v).to_le_bytes());
+        self.h.write(&canon_f32(v).to_le_bytes());
         Ok(())
     }
     fn serialize_f64(self, v: f64) -> R {
         self.h.write_tag(tag::F64);
-        self.h.write(&norm_f64(v).to_le_bytes());
+        self.h.write(&canon_f64(v).to_le_bytes());
         Ok(())
     }
     fn serialize_char(self, v: char) -> R {
