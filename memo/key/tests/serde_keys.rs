@@ -68,7 +68,10 @@ fn enum_variants_differ() {
     assert_ne!(skey(&Shape::Unit), skey(&Shape2::Unit));
     // Floats are keyed by bit pattern through serde too: `-0.0` is not `0.0`.
     assert_ne!(skey(&Shape::Circle(-0.0)), skey(&Shape::Circle(0.0)));
-    assert_eq!(skey(&Shape::Circle(f64::NAN)), skey(&Shape::Circle(-f64::NAN)));
+    assert_eq!(
+        skey(&Shape::Circle(f64::NAN)),
+        skey(&Shape::Circle(-f64::NAN))
+    );
 }
 
 #[test]
