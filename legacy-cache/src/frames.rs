@@ -1,18 +1,24 @@
 //! polars `DataFrame` and `Series`: the counterpart of the legacy hasher's special case for pandas
 //! frames.
 //!
-//! Streamlit hashed a pandas frame as the decimal text of the wrapping sum of
-//! `hash_pandas_object(df)` (one `u64` per row), after replacing any frame of
-//! [`ROWS_LARGE`] rows or more by a fixed-seed sample of [`SAMPLE_SIZE`] rows. Here:
+//! Streamlit hashed a pandas frame as `b"%s" % hash_pandas_object(df).sum()`: the wrapping sum
+//! of one `u64` per row, a `numpy.uint64`, which `%s` on bytes renders through the buffer
+//! protocol as its **8 raw bytes** (native order, little-endian on every platform Streamlit
+//! ran on), not as decimal text. Any frame of [`ROWS_LARGE`] rows or more was first replaced by
+//! a fixed-seed sample of [`SAMPLE_SIZE`] rows. Our row hashes are polars', not pandas', so
+//! frame digests can never equal Streamlit's; what this module reproduces is the sampling rule,
+//! its blind spot and the row-order insensitivity. Here:
 //!
 //! - rows are hashed with polars' `hash_rows`, **explicitly seeded**
 //!   (`PlSeedableRandomStateQuality::seed_from_u64(0)`; unseeded it draws a fresh random seed
 //!   per call) so the result is the same in every call and every process;
 //! - the sample is [`SAMPLE_SIZE`] *distinct* row indices drawn with a splitmix64 generator
 //!   seeded with 0 (a partial Fisher-Yates shuffle), so it depends only on the height;
-//! - payload = `h=<height>;<name>:<dtype>,...;<sum>`. Streamlit's payload was the sum alone,
-//!   which ignored column names (Streamlit issue #7086); mixing in the schema and the full height is
-//!   cheap and makes the mutation check see renames, casts and appended rows.
+//! - payload = `h=<height>;<name>:<dtype>,...;<sum>`, the sum in decimal. Streamlit's payload
+//!   was the sum alone, which ignored column names; mixing in the schema and the full height is
+//!   cheap and makes the mutation check see renames, casts and appended rows. (As the digests
+//!   differ from Streamlit's anyway, the sum's encoding was left as it is, so persisted legacy
+//!   entries keep their keys.)
 //!
 //! Kept on purpose (faithful): the sum is **row-order-insensitive** (sorting or swapping rows is
 //! not a change), and with sampling on, a change in a row outside the sample of a frame with

@@ -14,17 +14,32 @@
 //! | `str`, `String`, `char` | `str` | UTF-8 |
 //! | `Vec`, slices, arrays, `VecDeque` | `list` | md5 over the elements' `to_bytes` |
 //! | tuples, `()` | `tuple` | md5 over the elements' `to_bytes` |
-//! | `None` | `NoneType` | `0`; `Some(x)` hashes as `x` (Python has no `Some`) |
-//! | `HashMap`, `BTreeMap` | `dict` | md5 over the *sorted* md5 digests of `to_bytes((k, v))` |
+//! | `None` | `NoneType` | `0`; `Some(x)` hashes as `x` (Python has no `Some`), except below |
+//! | `Some(v)` where `v` is a nested `None` (`Some(None)`, `Some(Some(None))`) | `Some` | md5 of `to_bytes(v)` |
+//! | `BTreeMap`, [`Dict`] | `dict` | md5 over `to_bytes((k, v))` of the entries in iteration order |
+//! | `HashMap` | `dict` | the same, entries sorted by their bytes (see below) |
 //! | `HashSet`, `BTreeSet` | `set` | md5 over the sorted md5 digests of the elements |
 //! | polars `DataFrame` / `Series` (`polars` feature) | `DataFrame` / `Series` | see the `frames` module |
 //! | `Box`, `Rc`, `Arc`, `&`, `Cow`, [`Shared`] | (transparent) | the pointee's bytes |
 //! | other `Serialize` types | struct / enum name | see [`crate::serde_hash`] |
 //!
 //! Deviations, all forced by Rust:
-//! - **Maps and sets are order-insensitive.** Python dicts hash in insertion order; Rust's
+//! - **`HashMap`s and sets are order-insensitive.** Python dicts hash in insertion order; Rust's
 //!   `HashMap` iterates in a per-process random order, so hashing in iteration order would make
-//!   keys and the mutation check depend on chance. Two maps with the same entries hash equal.
+//!   keys and the mutation check depend on chance. A `HashMap` hashes its entries sorted by
+//!   their `to_bytes` instead: the digest is Streamlit's for maps of zero or one entry, and for
+//!   longer maps it is the digest of the dict whose insertion order is that sorted order.
+//!   Ordered maps (`BTreeMap`, and [`Dict`] for a `Vec` of pairs in insertion order) hash in
+//!   their order, exactly as Streamlit hashed the dict built in that order. Maps reached through
+//!   serde cannot tell which kind they are, so they are order-insensitive too
+//!   ([`crate::serde_hash`]). Sets hash sorted element digests, which is not Streamlit's
+//!   encoding (a Python `set` fell through to `__reduce__`, in hash-table order).
+//! - **`Some(None)`.** Python has one `None`, so `None` and `Some(x)` keep Streamlit's encoding
+//!   (`NoneType:0`, and `x`'s own bytes); but `Some(None)` would then hash like `None`, and a
+//!   cache would serve one for the other and miss the mutation between them. A `Some` whose
+//!   content is a (nested) `None` is therefore framed as `Some:` md5(`to_bytes(content)`), a
+//!   type name no Python value of the hashed kinds has. Only `Option<Option<..>>` values are
+//!   affected.
 //! - **No per-call memo and no cycle placeholder.** Rust values cannot contain themselves
 //!   without `Rc`/`RefCell`, which serde does not follow.
 //! - **NaN** hashes as the constant 271828: CPython ≥ 3.10 hashes NaN by object identity, which a
@@ -304,6 +319,14 @@ pub fn py_float_hash(v: f64) -> i64 {
 pub trait LegacyHash {
     /// Writes `to_bytes(self)` into `h`.
     fn legacy_hash(&self, h: &mut LegacyHasher) -> Result<(), HashError>;
+
+    /// Whether this value is a (possibly nested) `None`: `None`, `Some(None)`, `Some(Some(None))`
+    /// and pointers to them. `Option` asks its content, so that `Some(v)` of such a `v` is framed
+    /// apart from `v` (see the module docs). Only options override it.
+    #[inline]
+    fn is_none_like(&self) -> bool {
+        false
+    }
 }
 
 macro_rules! ints {
@@ -381,15 +404,38 @@ impl LegacyHash for () {
     }
 }
 
+/// Writes Python's `None`.
+pub(crate) fn write_none(h: &mut LegacyHasher) {
+    h.write_framed("NoneType", b"0");
+}
+
+/// The Rust-only framing of a `Some` whose content hashes as `None` (see the module docs).
+pub(crate) const SOME_OF_NONE: &str = "Some";
+
+/// `None` is `NoneType:0`; `Some(v)` is `v`, or `Some:` md5(`v`) when `v` is itself a (nested)
+/// `None`, so `None`, `Some(None)` and `Some(Some(None))` all differ.
+///
+/// ```
+/// use legacy_cache::hash_value;
+///
+/// assert_eq!(hash_value!(Some(5)).unwrap(), hash_value!(5).unwrap()); // as in Streamlit
+/// assert_ne!(hash_value!(Some(None::<u8>)).unwrap(), hash_value!(None::<u8>).unwrap());
+/// ```
 impl<T: LegacyHash> LegacyHash for Option<T> {
     fn legacy_hash(&self, h: &mut LegacyHasher) -> Result<(), HashError> {
         match self {
             None => {
-                h.write_framed("NoneType", b"0");
+                write_none(h);
                 Ok(())
             }
+            Some(v) if v.is_none_like() => h.write_nested(SOME_OF_NONE, |h| v.legacy_hash(h)),
             Some(v) => v.legacy_hash(h),
         }
+    }
+
+    #[inline]
+    fn is_none_like(&self) -> bool {
+        self.as_ref().is_none_or(LegacyHash::is_none_like)
     }
 }
 
@@ -463,6 +509,11 @@ macro_rules! transparent {
             fn legacy_hash(&self, h: &mut LegacyHasher) -> Result<(), HashError> {
                 (**self).legacy_hash(h)
             }
+
+            #[inline]
+            fn is_none_like(&self) -> bool {
+                (**self).is_none_like()
+            }
         }
     )*};
 }
@@ -472,9 +523,13 @@ impl<T: LegacyHash + ToOwned + ?Sized> LegacyHash for Cow<'_, T> {
     fn legacy_hash(&self, h: &mut LegacyHasher) -> Result<(), HashError> {
         (**self).legacy_hash(h)
     }
+
+    fn is_none_like(&self) -> bool {
+        (**self).is_none_like()
+    }
 }
 
-/// `name ":" md5(sorted digests)`: the order-insensitive container encoding.
+/// `name ":" md5(sorted digests)`: the order-insensitive set encoding.
 fn unordered(
     h: &mut LegacyHasher,
     type_name: &str,
@@ -489,27 +544,91 @@ fn unordered(
     })
 }
 
-fn dict<'a, K: LegacyHash + 'a, V: LegacyHash + 'a>(
+/// md5 of `to_bytes(k) ‖ to_bytes(v)`: the children of the `(k, v)` tuple Python hashed for
+/// each dict item.
+fn item_children<K: LegacyHash + ?Sized, V: LegacyHash + ?Sized>(
+    h: &LegacyHasher,
+    k: &K,
+    v: &V,
+) -> Result<Digest, HashError> {
+    let mut sub = LegacyHasher::new(h.sampling());
+    k.legacy_hash(&mut sub)?;
+    v.legacy_hash(&mut sub)?;
+    Ok(sub.finish())
+}
+
+/// `dict:` md5(`tuple:` children, for each item in the given order): Streamlit's dict encoding,
+/// given each item's [`item_children`] digest.
+pub(crate) fn write_dict(h: &mut LegacyHasher, items: &[Digest]) -> Result<(), HashError> {
+    h.write_nested("dict", |h| {
+        for children in items {
+            h.write_framed("tuple", &children.0);
+        }
+        Ok(())
+    })
+}
+
+/// [`write_dict`] for a map whose iteration order means nothing: items sorted by their bytes
+/// (every item is `tuple:` and 16 digest bytes, so sorting the digests sorts the bytes).
+pub(crate) fn write_unordered_dict(
+    h: &mut LegacyHasher,
+    mut items: Vec<Digest>,
+) -> Result<(), HashError> {
+    items.sort_unstable();
+    write_dict(h, &items)
+}
+
+fn ordered_dict<'a, K: LegacyHash + 'a, V: LegacyHash + 'a>(
     h: &mut LegacyHasher,
     entries: impl ExactSizeIterator<Item = (&'a K, &'a V)>,
 ) -> Result<(), HashError> {
-    let mut digests = Vec::with_capacity(entries.len());
+    let mut items = Vec::with_capacity(entries.len());
     for (k, v) in entries {
-        // md5 of `to_bytes((k, v))`, the bytes Python fed for each item.
-        digests.push(h.digest_of(&(k, v))?);
+        items.push(item_children(h, k, v)?);
     }
-    unordered(h, "dict", digests)
+    write_dict(h, &items)
 }
 
+/// Order-insensitive (see the module docs): entries sorted by their bytes. A map of zero or one
+/// entry hashes exactly as Streamlit hashed the same dict.
 impl<K: LegacyHash, V: LegacyHash, S> LegacyHash for HashMap<K, V, S> {
     fn legacy_hash(&self, h: &mut LegacyHasher) -> Result<(), HashError> {
-        dict(h, self.iter())
+        let mut items = Vec::with_capacity(self.len());
+        for (k, v) in self {
+            items.push(item_children(h, k, v)?);
+        }
+        write_unordered_dict(h, items)
     }
 }
 
+/// In key order: the digest of the Python dict built in that order.
 impl<K: LegacyHash, V: LegacyHash> LegacyHash for BTreeMap<K, V> {
     fn legacy_hash(&self, h: &mut LegacyHasher) -> Result<(), HashError> {
-        dict(h, self.iter())
+        ordered_dict(h, self.iter())
+    }
+}
+
+/// A list of `(key, value)` pairs hashed as a Python `dict` in **this** order, the insertion
+/// order of the dict it stands for; Streamlit's dict digest depends on that order.
+///
+/// Equal keys are not merged (a Python dict would keep the last value in the first key's
+/// place): build it from distinct keys.
+///
+/// ```
+/// use legacy_cache::{Dict, hash_value};
+///
+/// let ab = Dict(vec![("a", 1), ("b", 2)]);
+/// let ba = Dict(vec![("b", 2), ("a", 1)]);
+/// assert_ne!(hash_value!(ab).unwrap(), hash_value!(ba).unwrap()); // as {"a": 1, "b": 2} vs {"b": 2, "a": 1}
+/// let sorted: std::collections::BTreeMap<_, _> = [("b", 2), ("a", 1)].into();
+/// assert_eq!(hash_value!(ab).unwrap(), hash_value!(sorted).unwrap());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dict<K, V>(pub Vec<(K, V)>);
+
+impl<K: LegacyHash, V: LegacyHash> LegacyHash for Dict<K, V> {
+    fn legacy_hash(&self, h: &mut LegacyHasher) -> Result<(), HashError> {
+        ordered_dict(h, self.0.iter().map(|(k, v)| (k, v)))
     }
 }
 
@@ -539,6 +658,10 @@ impl<T: LegacyHash> LegacyHash for BTreeSet<T> {
 impl<T: LegacyHash> LegacyHash for crate::Shared<T> {
     fn legacy_hash(&self, h: &mut LegacyHasher) -> Result<(), HashError> {
         (**self).legacy_hash(h)
+    }
+
+    fn is_none_like(&self) -> bool {
+        (**self).is_none_like()
     }
 }
 

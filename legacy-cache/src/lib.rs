@@ -130,7 +130,7 @@ pub use error::{
     Context, FoundIn, HashError, InternalHashError, UnhashableTypeError, UserHashError,
 };
 pub use function::{LegacyFn, LegacyOptions, Mode, OutputHasher, Plain, Strict, function_key};
-pub use hash::{Digest, LegacyHash, LegacyHasher};
+pub use hash::{Dict, Digest, LegacyHash, LegacyHasher};
 pub use legacy_cache_macros::cache;
 pub use shared::Shared;
 pub use warning::{

@@ -2,9 +2,12 @@
 //! legacy framing into md5.
 //!
 //! Scalars, strings, sequences, tuples, options and maps are framed exactly like the
-//! [`LegacyHash`] impls (`int`, `float`, `str`, `list`, `tuple`, `NoneType`,
-//! order-insensitive `dict`), so a `Vec<u32>` field hashes as a `Vec<u32>` argument does. The
-//! rest maps Python's fallback (`__reduce__`, an object's class name and `__dict__`):
+//! [`LegacyHash`] impls (`int`, `float`, `str`, `list`, `tuple`, `NoneType`, `Some(None)`,
+//! `dict`), so a `Vec<u32>` field hashes as a `Vec<u32>` argument does. Maps are
+//! order-insensitive (entries sorted by their bytes, like a `HashMap` argument): serde does not
+//! say whether a map's order means anything, so a `BTreeMap` field hashes like the equal
+//! `HashMap` (Streamlit's digest for zero or one entry). The rest maps Python's fallback
+//! (`__reduce__`, an object's class name and `__dict__`):
 //!
 //! | serde | `to_bytes` |
 //! |---|---|
@@ -31,7 +34,10 @@ use serde::ser::{
 };
 
 use crate::error::HashError;
-use crate::hash::{Digest, LegacyHash, LegacyHasher, int_to_bytes, write_float};
+use crate::hash::{
+    Digest, LegacyHash, LegacyHasher, SOME_OF_NONE, int_to_bytes, write_float, write_none,
+    write_unordered_dict,
+};
 
 /// Why a `Serialize` impl could not be hashed.
 #[derive(Debug)]
@@ -86,7 +92,7 @@ pub fn hash_serialize<T: Serialize + ?Sized>(
     value: &T,
     h: &mut LegacyHasher,
 ) -> Result<(), HashError> {
-    value.serialize(Ser { h }).map_err(|e| match e.0 {
+    value.serialize(Ser::new(h)).map_err(|e| match e.0 {
         Inner::Hash(e) => e,
         Inner::Custom(reason) => HashError::unhashable(std::any::type_name::<T>(), Some(reason)),
     })
@@ -94,6 +100,26 @@ pub fn hash_serialize<T: Serialize + ?Sized>(
 
 struct Ser<'a> {
     h: &'a mut LegacyHasher,
+    /// How many `Some`s directly enclose the value being serialized: a `None` under `n` of them
+    /// is framed `n` times as `Some:` md5(..), as [`LegacyHash`] frames `Some(None)`.
+    somes: u32,
+}
+
+impl<'a> Ser<'a> {
+    fn new(h: &'a mut LegacyHasher) -> Self {
+        Ser { h, somes: 0 }
+    }
+}
+
+/// `None` wrapped in `somes` layers of the `Some(None)` framing.
+fn write_none_under(h: &mut LegacyHasher, somes: u32) -> Result<(), HashError> {
+    match somes.checked_sub(1) {
+        None => {
+            write_none(h);
+            Ok(())
+        }
+        Some(inner) => h.write_nested(SOME_OF_NONE, |h| write_none_under(h, inner)),
+    }
 }
 
 type R = Result<(), SerdeError>;
@@ -118,7 +144,7 @@ impl<'a> Nested<'a> {
     }
 
     fn element<T: Serialize + ?Sized>(&mut self, v: &T) -> R {
-        v.serialize(Ser { h: &mut self.sub })
+        v.serialize(Ser::new(&mut self.sub))
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> R {
@@ -133,11 +159,11 @@ impl<'a> Nested<'a> {
     }
 }
 
-/// A map: entry digests are collected, sorted and hashed (order-insensitive, as `HashMap`s
-/// iterate randomly).
+/// A map: each entry's `to_bytes(k) ‖ to_bytes(v)` digest is collected; the dict is written
+/// with the entries sorted (order-insensitive, as `HashMap`s iterate randomly).
 struct Map<'a> {
     parent: &'a mut LegacyHasher,
-    digests: Vec<Digest>,
+    items: Vec<Digest>,
     key: Option<LegacyHasher>,
 }
 
@@ -211,11 +237,14 @@ impl<'a> Serializer for Ser<'a> {
         Ok(())
     }
     fn serialize_none(self) -> R {
-        self.h.write_framed("NoneType", b"0");
-        Ok(())
+        Ok(write_none_under(self.h, self.somes)?)
     }
     fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> R {
-        v.serialize(self)
+        // `Some(x)` is `x` unless `x` turns out to be `None` (counted for `serialize_none`).
+        v.serialize(Ser {
+            h: self.h,
+            somes: self.somes + 1,
+        })
     }
     fn serialize_unit(self) -> R {
         Nested::new(self.h, "tuple").end()
@@ -267,7 +296,7 @@ impl<'a> Serializer for Ser<'a> {
     fn serialize_map(self, len: Option<usize>) -> Result<Map<'a>, SerdeError> {
         Ok(Map {
             parent: self.h,
-            digests: Vec::with_capacity(len.unwrap_or(0)),
+            items: Vec::with_capacity(len.unwrap_or(0)),
             key: None,
         })
     }
@@ -357,7 +386,7 @@ impl SerializeMap for Map<'_> {
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> R {
         // The entry is `to_bytes((k, v))`: a tuple whose children are the key and the value.
         let mut entry = LegacyHasher::new(self.parent.sampling());
-        key.serialize(Ser { h: &mut entry })?;
+        key.serialize(Ser::new(&mut entry))?;
         self.key = Some(entry);
         Ok(())
     }
@@ -367,22 +396,15 @@ impl SerializeMap for Map<'_> {
                 "serialize_value called before serialize_key",
             ));
         };
-        v.serialize(Ser { h: &mut entry })?;
-        let children = entry.finish();
-        let mut framed = LegacyHasher::new(self.parent.sampling());
-        framed.write_framed("tuple", &children.0);
-        self.digests.push(framed.finish());
+        v.serialize(Ser::new(&mut entry))?;
+        self.items.push(entry.finish());
         Ok(())
     }
-    fn end(mut self) -> R {
-        self.digests.sort_unstable();
-        let mut sub = LegacyHasher::new(self.parent.sampling());
-        for d in &self.digests {
-            sub.write(&d.0);
+    fn end(self) -> R {
+        if self.key.is_some() {
+            return Err(ser::Error::custom("map key without a value"));
         }
-        let digest = sub.finish();
-        self.parent.write_framed("dict", &digest.0);
-        Ok(())
+        Ok(write_unordered_dict(self.parent, self.items)?)
     }
 }
 
@@ -420,6 +442,11 @@ mod tests {
         let b: BTreeMap<String, Vec<i8>> = m.clone().into_iter().collect();
         assert_eq!(via_serde(&b), via_legacy(&m));
         assert_eq!(via_serde(&()), via_legacy(&()));
+        for v in [None, Some(None), Some(Some(None)), Some(Some(Some(3u8)))] {
+            assert_eq!(via_serde(&v), via_legacy(&v), "{v:?}");
+        }
+        let one: BTreeMap<&str, u8> = [("k", 1)].into();
+        assert_eq!(via_serde(&one), via_legacy(&one));
         assert_eq!(via_serde(&u128::MAX), via_legacy(&u128::MAX));
     }
 

@@ -88,7 +88,7 @@ mod function;
 pub mod persist;
 pub mod storage;
 
-pub use cache_key::{Key, KeyHash, KeyHasher};
+pub use cache_key::{CacheKey, Key, KeyHash, KeyHasher};
 pub use cache_store::Stats;
 pub use function::{Codec, MemoFn, MemoOptions};
 pub use memo_macros::memo;

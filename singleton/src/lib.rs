@@ -88,7 +88,7 @@
 
 mod function;
 
-pub use cache_key::{Key, KeyHash, KeyHasher};
+pub use cache_key::{CacheKey, Key, KeyHash, KeyHasher};
 pub use cache_store::Stats;
 pub use function::{SingletonFn, SingletonOptions};
 pub use singleton_macros::singleton;

@@ -18,7 +18,7 @@
 //! | dtype | values |
 //! |---|---|
 //! | `Int8`..`Int64`, `UInt8`..`UInt64` | element tag, then little-endian values, nulls as 0 |
-//! | `Float32`, `Float64` | same, normalised like the scalar impls (`-0.0` as `0.0`, one NaN) |
+//! | `Float32`, `Float64` | same, by bit pattern like the scalar impls (`-0.0` differs from `0.0`; one canonical NaN) |
 //! | `Boolean` | values bit-packed into little-endian `u64` words (nulls as `false`) |
 //! | `String`, `Binary` | for each valid slot, `u32` length then bytes |
 //! | `Date`, `Datetime`, `Duration`, `Time` | the physical integer column, as above |
@@ -39,7 +39,7 @@ use polars::prelude::{
     StaticArray, StringChunked,
 };
 
-use crate::std_impls::{Prim, norm_f32, norm_f64, tag, write_encoded};
+use crate::std_impls::{Prim, canon_f32, canon_f64, tag, write_encoded};
 use crate::{KeyHash, KeyHasher, hash_serialize};
 
 /// The dtype's `Debug` text, tagged; see the module docs.
@@ -166,8 +166,8 @@ fn hash_values(s: &Series, has_nulls: bool, h: &mut KeyHasher) {
         DataType::UInt16 => prim!(s.u16(), u16, u16::to_le_bytes),
         DataType::UInt32 => prim!(s.u32(), u32, u32::to_le_bytes),
         DataType::UInt64 => prim!(s.u64(), u64, u64::to_le_bytes),
-        DataType::Float32 => prim!(s.f32(), f32, |x| norm_f32(x).to_le_bytes()),
-        DataType::Float64 => prim!(s.f64(), f64, |x| norm_f64(x).to_le_bytes()),
+        DataType::Float32 => prim!(s.f32(), f32, |x| canon_f32(x).to_le_bytes()),
+        DataType::Float64 => prim!(s.f64(), f64, |x| canon_f64(x).to_le_bytes()),
         DataType::Boolean => hash_bool(s.bool().expect("dtype checked"), has_nulls, h),
         DataType::String => hash_str(s.str().expect("dtype checked"), has_nulls, h),
         DataType::Binary => hash_binary(s.binary().expect("dtype checked"), has_nulls, h),
@@ -323,7 +323,7 @@ fn hash_primitive<T, const W: usize>(
     for arr in ca.downcast_iter() {
         let values: &[T::Native] = arr.values().as_slice();
         match arr.validity().filter(|v| v.unset_bits() > 0) {
-            // Fast path: the raw buffer (floats are normalised on the way).
+            // Fast path: the raw buffer (NaNs are made canonical on the way).
             None => <T::Native as Prim>::write_le(values, h),
             Some(valid) => {
                 let zero = enc(T::Native::default());

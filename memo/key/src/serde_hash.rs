@@ -7,8 +7,8 @@
 //! * one tag per serde data-model kind (`bool`, each integer width, `f32`, `f64`, `char`, `str`,
 //!   bytes, `None`/`Some`, unit, unit/newtype/tuple struct, struct, the four variant kinds, seq,
 //!   tuple, map);
-//! * strings and byte strings length-framed; floats normalised as in [`KeyHash`] (`-0.0` as
-//!   `0.0`, one NaN);
+//! * strings and byte strings length-framed; floats by bit pattern as in [`KeyHash`] (`-0.0`
+//!   differs from `0.0`; one canonical NaN);
 //! * enum variants write the enum name, the variant index *and* the variant name; structs write
 //!   their name, field count and every field name;
 //! * sequences write their element count first, or, when the `Serialize` impl does not know it
@@ -31,7 +31,7 @@ use serde::ser::{
     SerializeTuple, SerializeTupleStruct, SerializeTupleVariant, Serializer,
 };
 
-use crate::std_impls::{norm_f32, norm_f64, tag};
+use crate::std_impls::{canon_f32, canon_f64, tag};
 use crate::{KeyHash, KeyHasher};
 
 /// A `Serialize` impl failed (it called `serde::ser::Error::custom`), so the value has no key.
@@ -67,6 +67,22 @@ impl ser::Error for SerdeHashError {
 /// Writes `value`'s framed serde encoding (see the module docs) into `h`.
 ///
 /// On error the hasher holds a partial stream; callers should discard the key.
+///
+/// # Blind spots
+///
+/// The key can only see what the `Serialize` impl emits, and serde attributes made for data
+/// formats hide things a key must not lose. Two values that serialize alike share a key, so a
+/// cached function returns one's result for the other:
+///
+/// * `#[serde(skip)]` / `skip_serializing` fields are not in the key at all;
+/// * a `#[serde(untagged)]` enum writes only its variant's content, so `Circle(1.0)` and
+///   `Square(1.0)` are the same key (likewise `#[serde(transparent)]` drops the wrapper's name
+///   and a hand-written impl may drop anything);
+/// * a `HashSet` field is serialized as a sequence in random order (see the module docs).
+///
+/// None of this is detectable from the serializer's side. For your own types, prefer
+/// [`#[derive(CacheKey)]`](crate::CacheKey), which hashes every field and the variant whatever
+/// the serde attributes say; a type that has both goes through `KeyHash`.
 ///
 /// ```
 /// use std::collections::HashMap;
@@ -162,12 +178,12 @@ impl<'a> Serializer for HashSer<'a> {
     }
     fn serialize_f32(self, v: f32) -> R {
         self.h.write_tag(tag::F32);
-        self.h.write(&norm_f32(v).to_le_bytes());
+        self.h.write(&canon_f32(v).to_le_bytes());
         Ok(())
     }
     fn serialize_f64(self, v: f64) -> R {
         self.h.write_tag(tag::F64);
-        self.h.write(&norm_f64(v).to_le_bytes());
+        self.h.write(&canon_f64(v).to_le_bytes());
         Ok(())
     }
     fn serialize_char(self, v: char) -> R {
@@ -196,17 +212,15 @@ impl<'a> Serializer for HashSer<'a> {
         Ok(())
     }
     fn serialize_unit_struct(self, name: &'static str) -> R {
-        self.h.write_tag(tag::UNIT_STRUCT);
-        self.h.write_str(name);
+        self.h.__unit_struct(name);
         Ok(())
     }
     fn serialize_unit_variant(self, name: &'static str, index: u32, variant: &'static str) -> R {
-        write_variant(self.h, tag::UNIT_VARIANT, name, index, variant);
+        self.h.__unit_variant(name, index, variant);
         Ok(())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, value: &T) -> R {
-        self.h.write_tag(tag::NEWTYPE_STRUCT);
-        self.h.write_str(name);
+        self.h.__newtype_struct(name);
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -216,7 +230,7 @@ impl<'a> Serializer for HashSer<'a> {
         variant: &'static str,
         value: &T,
     ) -> R {
-        write_variant(self.h, tag::NEWTYPE_VARIANT, name, index, variant);
+        self.h.__newtype_variant(name, index, variant);
         value.serialize(self)
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<SeqState<'a>, SerdeHashError> {
@@ -243,9 +257,7 @@ impl<'a> Serializer for HashSer<'a> {
         name: &'static str,
         len: usize,
     ) -> Result<HashSer<'a>, SerdeHashError> {
-        self.h.write_tag(tag::TUPLE_STRUCT);
-        self.h.write_str(name);
-        self.h.write_len(len);
+        self.h.__tuple_struct(name, len);
         Ok(self)
     }
     fn serialize_tuple_variant(
@@ -255,8 +267,7 @@ impl<'a> Serializer for HashSer<'a> {
         variant: &'static str,
         len: usize,
     ) -> Result<HashSer<'a>, SerdeHashError> {
-        write_variant(self.h, tag::TUPLE_VARIANT, name, index, variant);
-        self.h.write_len(len);
+        self.h.__tuple_variant(name, index, variant, len);
         Ok(self)
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<MapState<'a>, SerdeHashError> {
@@ -272,9 +283,7 @@ impl<'a> Serializer for HashSer<'a> {
         name: &'static str,
         len: usize,
     ) -> Result<HashSer<'a>, SerdeHashError> {
-        self.h.write_tag(tag::STRUCT);
-        self.h.write_str(name);
-        self.h.write_len(len);
+        self.h.__struct(name, len);
         Ok(self)
     }
     fn serialize_struct_variant(
@@ -284,19 +293,9 @@ impl<'a> Serializer for HashSer<'a> {
         variant: &'static str,
         len: usize,
     ) -> Result<HashSer<'a>, SerdeHashError> {
-        write_variant(self.h, tag::STRUCT_VARIANT, name, index, variant);
-        self.h.write_len(len);
+        self.h.__struct_variant(name, index, variant, len);
         Ok(self)
     }
-}
-
-/// Enum name, variant index and variant name: the index alone would let a reordering of the
-/// enum's variants keep old keys for the wrong variants.
-fn write_variant(h: &mut KeyHasher, t: u8, name: &str, index: u32, variant: &str) {
-    h.write_tag(t);
-    h.write_str(name);
-    h.write(&index.to_le_bytes());
-    h.write_str(variant);
 }
 
 /// A sequence in progress; counts elements for the unknown-length form.
@@ -358,7 +357,7 @@ impl SerializeStruct for HashSer<'_> {
     type Ok = ();
     type Error = SerdeHashError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> R {
-        self.h.write_str(key);
+        self.h.__field(key);
         value.serialize(HashSer { h: self.h })
     }
     fn end(self) -> R {
@@ -370,7 +369,7 @@ impl SerializeStructVariant for HashSer<'_> {
     type Ok = ();
     type Error = SerdeHashError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> R {
-        self.h.write_str(key);
+        self.h.__field(key);
         value.serialize(HashSer { h: self.h })
     }
     fn end(self) -> R {

@@ -7,10 +7,12 @@
 //!   nested argument that changes type is a different argument. `usize`/`isize` have their own
 //!   tags too and are written as 64-bit values, so keys do not depend on the platform's pointer
 //!   width.
-//! * Numbers are little-endian. Floats are hashed by bit pattern after normalising `-0.0` to
-//!   `0.0` and every NaN to one canonical NaN, so values that print and compare alike (`-0.0 ==
-//!   0.0`) share a key and a NaN argument still gets a stable key (NaN != NaN would otherwise make
-//!   every call a miss in a by-value comparison, but keys are hashes, not comparisons).
+//! * Numbers are little-endian. Floats are hashed by their IEEE-754 bit pattern, as Streamlit
+//!   (≥ 1.29) keys them by `struct.pack("<d", x)`: `-0.0` and `0.0` compare equal but are
+//!   different arguments (`1.0 / x` tells them apart), so they get different keys. The one
+//!   exception is NaN: every NaN payload and sign is written as the canonical quiet NaN
+//!   (`f64::NAN`), so a NaN argument gets one stable key however it was produced (Streamlit
+//!   keeps the payload; no Rust or Python arithmetic exposes it).
 //! * Variable-length values (strings, byte strings, paths, sequences, maps) write their length
 //!   as a `u64` before their content; tuples write their arity.
 //! * Sequences (`[T]`, `Vec`, `VecDeque`, `[T; N]`) share one tag, since they compare equal by
@@ -201,24 +203,21 @@ int_impls! {
     i8 => I8, i16 => I16, i32 => I32, i64 => I64, i128 => I128,
 }
 
-/// `-0.0` → `0.0`, any NaN → the canonical quiet NaN; see the module docs.
+/// The bits a float is keyed by: its own, except that any NaN is the canonical quiet NaN; see
+/// the module docs. The sign of zero is kept.
 #[inline]
-pub(crate) fn norm_f64(x: f64) -> u64 {
-    if x == 0.0 {
-        0
-    } else if x.is_nan() {
+pub(crate) fn canon_f64(x: f64) -> u64 {
+    if x.is_nan() {
         f64::NAN.to_bits()
     } else {
         x.to_bits()
     }
 }
 
-/// `-0.0` → `0.0`, any NaN → the canonical quiet NaN; see the module docs.
+/// [`canon_f64`] for `f32`.
 #[inline]
-pub(crate) fn norm_f32(x: f32) -> u32 {
-    if x == 0.0 {
-        0
-    } else if x.is_nan() {
+pub(crate) fn canon_f32(x: f32) -> u32 {
+    if x.is_nan() {
         f32::NAN.to_bits()
     } else {
         x.to_bits()
@@ -229,7 +228,7 @@ impl Prim for f64 {
     const TAG: u8 = tag::F64;
     #[inline]
     fn write_le(items: &[Self], h: &mut KeyHasher) {
-        write_mapped(items, h, |x| norm_f64(*x).to_le_bytes());
+        write_mapped(items, h, |x| canon_f64(*x).to_le_bytes());
     }
 }
 
@@ -237,11 +236,11 @@ impl Prim for f32 {
     const TAG: u8 = tag::F32;
     #[inline]
     fn write_le(items: &[Self], h: &mut KeyHasher) {
-        write_mapped(items, h, |x| norm_f32(*x).to_le_bytes());
+        write_mapped(items, h, |x| canon_f32(*x).to_le_bytes());
     }
 }
 
-/// Floats hash their normalised bit pattern: `-0.0` as `0.0`, every NaN as one NaN.
+/// Floats hash their bit pattern, so `-0.0` and `0.0` differ; every NaN hashes as one NaN.
 ///
 /// ```
 /// use cache_key::{KeyHash, KeyHasher};
@@ -251,7 +250,8 @@ impl Prim for f32 {
 ///     x.key_hash(&mut h);
 ///     h.finish()
 /// };
-/// assert_eq!(key(0.0), key(-0.0));
+/// assert_ne!(key(0.0), key(-0.0)); // 1.0 / x tells them apart
+/// assert_eq!(key(0.0), key(0.0));
 /// assert_eq!(key(f64::NAN), key(-f64::NAN));
 /// assert_ne!(key(1.0), key(1.0 + f64::EPSILON));
 /// ```
@@ -259,7 +259,7 @@ impl KeyHash for f64 {
     #[inline]
     fn key_hash(&self, h: &mut KeyHasher) {
         h.write_tag(tag::F64);
-        h.write(&norm_f64(*self).to_le_bytes());
+        h.write(&canon_f64(*self).to_le_bytes());
     }
 
     #[inline]
@@ -268,12 +268,12 @@ impl KeyHash for f64 {
     }
 }
 
-/// Same normalisation as `f64`.
+/// Bit pattern with one canonical NaN, as for `f64`.
 impl KeyHash for f32 {
     #[inline]
     fn key_hash(&self, h: &mut KeyHasher) {
         h.write_tag(tag::F32);
-        h.write(&norm_f32(*self).to_le_bytes());
+        h.write(&canon_f32(*self).to_le_bytes());
     }
 
     #[inline]

@@ -60,16 +60,27 @@ fn integer_widths_and_signs_are_tagged() {
     assert_ne!(key(&1u8), key(&true));
 }
 
+/// Regression: `-0.0` was keyed as `0.0`, so `reciprocal(-0.0)` was served `reciprocal(0.0)`'s
+/// `inf`. Floats are keyed by bit pattern (Streamlit's `struct.pack("<d")`) with one canonical
+/// NaN, on the scalar and the bulk slice path alike.
 #[test]
-fn floats_are_normalised() {
-    assert_eq!(key(&0.0f64), key(&-0.0f64));
+fn floats_keep_the_sign_of_zero_and_share_one_nan() {
+    assert_ne!(key(&0.0f64), key(&-0.0f64));
+    assert_ne!(key(&0.0f32), key(&-0.0f32));
     assert_eq!(key(&f64::NAN), key(&f64::from_bits(0x7ff0_0000_0000_0001)));
+    assert_eq!(key(&f64::NAN), key(&-f64::NAN));
     assert_eq!(key(&f32::NAN), key(&-f32::NAN));
+    assert_ne!(key(&f64::NAN), key(&f64::INFINITY));
     assert_ne!(key(&1.0f64), key(&1.0f32));
     assert_ne!(key(&1.0f64), key(&-1.0f64));
-    // The bulk slice path normalises the same way as the scalar path.
-    assert_eq!(key(&vec![0.0f64, f64::NAN]), key(&vec![-0.0f64, -f64::NAN]));
-    assert_eq!(key(&vec![-0.0f32]), key(&vec![0.0f32]));
+    // The bulk slice path (every element after the first) agrees with the scalar path.
+    assert_ne!(key(&vec![1.0f64, 0.0]), key(&vec![1.0f64, -0.0]));
+    assert_ne!(key(&vec![1.0f32, 0.0]), key(&vec![1.0f32, -0.0]));
+    assert_eq!(
+        key(&vec![1.0f64, f64::NAN]),
+        key(&vec![1.0f64, -f64::from_bits(0x7ff0_0000_0000_0001)])
+    );
+    assert_ne!(key(&vec![-0.0f64]), key(&vec![0.0f64]));
 }
 
 #[test]
