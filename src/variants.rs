@@ -333,14 +333,62 @@ fn clear_legacy() {
     legacy_cache::clear_cache();
 }
 
-/// Generates the peers' glue and the `case` dispatcher of one `fn(args) -> T` workload module.
+/// Generates the cached functions of one `fn(args) -> T` workload module, the peers' glue and
+/// the `case` dispatcher, around the module's own `body(args) -> T`.
 ///
-/// The attribute-macro functions themselves are written out in each module rather than
-/// generated here: `#[memo]`, `#[singleton]` and `#[legacy_cache::cache]` give their generated
-/// locals the span of each parameter, which inside a `macro_rules!` expansion carries the
-/// invocation's hygiene, so parameters passed as metavariables do not resolve.
-macro_rules! glue {
+/// The eight attributed functions (three legacy, two memo, singleton, two `cached`) are
+/// generated rather than written out per module: the attribute macros expand correctly inside
+/// `macro_rules!` with parameters passed as metavariables (`tests/macro_rules_hygiene.rs`).
+macro_rules! cached_functions {
     (($($a:ident : $t:ty),*) -> $ret:ty) => {
+        /// Legacy, Streamlit's default: sampled mutation check on hits.
+        #[::legacy_cache::cache]
+        pub fn legacy_sampled($($a: $t),*) -> $ret {
+            body($($a),*)
+        }
+
+        /// Legacy with a full mutation check on hits.
+        #[::legacy_cache::cache(sampling = false)]
+        pub fn legacy_full($($a: $t),*) -> $ret {
+            body($($a),*)
+        }
+
+        /// Legacy without a mutation check.
+        #[::legacy_cache::cache(allow_output_mutation = true)]
+        pub fn legacy_mutable($($a: $t),*) -> $ret {
+            body($($a),*)
+        }
+
+        /// memo, serialized storage.
+        #[::memo::memo]
+        pub fn memo_serialized($($a: $t),*) -> $ret {
+            body($($a),*)
+        }
+
+        /// memo, copy-on-write storage.
+        #[::memo::memo(storage = "clone")]
+        pub fn memo_cow($($a: $t),*) -> $ret {
+            body($($a),*)
+        }
+
+        /// singleton (returns `Arc`).
+        #[::singleton::singleton]
+        pub fn singleton_arc($($a: $t),*) -> $ret {
+            body($($a),*)
+        }
+
+        /// `cached` returning a clone.
+        #[::cached::macros::cached]
+        pub fn cached_clone($($a: $t),*) -> $ret {
+            body($($a),*)
+        }
+
+        /// `cached` returning an `Arc`.
+        #[::cached::macros::cached]
+        pub fn cached_arc($($a: $t),*) -> Arc<$ret> {
+            Arc::new(body($($a),*))
+        }
+
         static MOKA: LazyLock<::moka::sync::Cache<($($t,)*), Arc<$ret>>> =
             LazyLock::new(|| ::moka::sync::Cache::new(1_000));
 
@@ -424,55 +472,7 @@ pub mod w1 {
         workloads::frame(rows, str_len)
     }
 
-    /// Legacy, Streamlit's default: sampled mutation check on hits.
-    #[::legacy_cache::cache]
-    pub fn legacy_sampled(rows: usize, str_len: usize) -> DataFrame {
-        body(rows, str_len)
-    }
-
-    /// Legacy with a full mutation check on hits.
-    #[::legacy_cache::cache(sampling = false)]
-    pub fn legacy_full(rows: usize, str_len: usize) -> DataFrame {
-        body(rows, str_len)
-    }
-
-    /// Legacy without a mutation check.
-    #[::legacy_cache::cache(allow_output_mutation = true)]
-    pub fn legacy_mutable(rows: usize, str_len: usize) -> DataFrame {
-        body(rows, str_len)
-    }
-
-    /// memo, serialized storage.
-    #[::memo::memo]
-    pub fn memo_serialized(rows: usize, str_len: usize) -> DataFrame {
-        body(rows, str_len)
-    }
-
-    /// memo, copy-on-write storage.
-    #[::memo::memo(storage = "clone")]
-    pub fn memo_cow(rows: usize, str_len: usize) -> DataFrame {
-        body(rows, str_len)
-    }
-
-    /// singleton (returns `Arc`).
-    #[::singleton::singleton]
-    pub fn singleton_arc(rows: usize, str_len: usize) -> DataFrame {
-        body(rows, str_len)
-    }
-
-    /// `cached` returning a clone.
-    #[::cached::macros::cached]
-    pub fn cached_clone(rows: usize, str_len: usize) -> DataFrame {
-        body(rows, str_len)
-    }
-
-    /// `cached` returning an `Arc`.
-    #[::cached::macros::cached]
-    pub fn cached_arc(rows: usize, str_len: usize) -> Arc<DataFrame> {
-        Arc::new(body(rows, str_len))
-    }
-
-    glue!((rows: usize, str_len: usize) -> DataFrame);
+    cached_functions!((rows: usize, str_len: usize) -> DataFrame);
 }
 
 /// W2: `fn(n) -> Vec<Feature>` (the body deep-copies the generated records).
@@ -487,55 +487,7 @@ pub mod w2 {
         workloads::records(n)
     }
 
-    /// Legacy, Streamlit's default: sampled mutation check on hits.
-    #[::legacy_cache::cache]
-    pub fn legacy_sampled(n: usize) -> Vec<Feature> {
-        body(n)
-    }
-
-    /// Legacy with a full mutation check on hits.
-    #[::legacy_cache::cache(sampling = false)]
-    pub fn legacy_full(n: usize) -> Vec<Feature> {
-        body(n)
-    }
-
-    /// Legacy without a mutation check.
-    #[::legacy_cache::cache(allow_output_mutation = true)]
-    pub fn legacy_mutable(n: usize) -> Vec<Feature> {
-        body(n)
-    }
-
-    /// memo, serialized storage.
-    #[::memo::memo]
-    pub fn memo_serialized(n: usize) -> Vec<Feature> {
-        body(n)
-    }
-
-    /// memo, copy-on-write storage.
-    #[::memo::memo(storage = "clone")]
-    pub fn memo_cow(n: usize) -> Vec<Feature> {
-        body(n)
-    }
-
-    /// singleton (returns `Arc`).
-    #[::singleton::singleton]
-    pub fn singleton_arc(n: usize) -> Vec<Feature> {
-        body(n)
-    }
-
-    /// `cached` returning a clone.
-    #[::cached::macros::cached]
-    pub fn cached_clone(n: usize) -> Vec<Feature> {
-        body(n)
-    }
-
-    /// `cached` returning an `Arc`.
-    #[::cached::macros::cached]
-    pub fn cached_arc(n: usize) -> Arc<Vec<Feature>> {
-        Arc::new(body(n))
-    }
-
-    glue!((n: usize) -> Vec<Feature>);
+    cached_functions!((n: usize) -> Vec<Feature>);
 }
 
 /// W3: `fn(x: u64) -> u64`.
@@ -550,55 +502,7 @@ pub mod w3 {
         workloads::scalar(x)
     }
 
-    /// Legacy, Streamlit's default: sampled mutation check on hits.
-    #[::legacy_cache::cache]
-    pub fn legacy_sampled(x: u64) -> u64 {
-        body(x)
-    }
-
-    /// Legacy with a full mutation check on hits.
-    #[::legacy_cache::cache(sampling = false)]
-    pub fn legacy_full(x: u64) -> u64 {
-        body(x)
-    }
-
-    /// Legacy without a mutation check.
-    #[::legacy_cache::cache(allow_output_mutation = true)]
-    pub fn legacy_mutable(x: u64) -> u64 {
-        body(x)
-    }
-
-    /// memo, serialized storage.
-    #[::memo::memo]
-    pub fn memo_serialized(x: u64) -> u64 {
-        body(x)
-    }
-
-    /// memo, copy-on-write storage.
-    #[::memo::memo(storage = "clone")]
-    pub fn memo_cow(x: u64) -> u64 {
-        body(x)
-    }
-
-    /// singleton (returns `Arc`).
-    #[::singleton::singleton]
-    pub fn singleton_arc(x: u64) -> u64 {
-        body(x)
-    }
-
-    /// `cached` returning a clone.
-    #[::cached::macros::cached]
-    pub fn cached_clone(x: u64) -> u64 {
-        body(x)
-    }
-
-    /// `cached` returning an `Arc`.
-    #[::cached::macros::cached]
-    pub fn cached_arc(x: u64) -> Arc<u64> {
-        Arc::new(body(x))
-    }
-
-    glue!((x: u64) -> u64);
+    cached_functions!((x: u64) -> u64);
 }
 
 /// W3 without arguments: `fn() -> u64`, for singleton vs `#[once]` vs the floor.
