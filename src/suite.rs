@@ -11,7 +11,8 @@ use crate::measure::{self, Budget, Timing};
 use crate::variants::{self, Variant, Workload};
 use crate::workloads;
 
-/// The four workload groups of the issue, for `--workloads`.
+/// The four workload groups (W1 frames, W2 records, W3 scalars, W4 frame arguments), for
+/// `--workloads`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Group {
     /// Frames returned by value.
@@ -141,6 +142,33 @@ impl Config {
             }
         }
         tasks
+    }
+
+    /// The W1 heights to demonstrate the legacy blind spot on: every W1 height, when W1 and
+    /// both legacy check variants are in the run.
+    pub fn blind_spot_sizes(&self) -> Vec<usize> {
+        let wanted = self.groups.contains(&Group::W1)
+            && self.variants.contains(&Variant::LegacySampled)
+            && self.variants.contains(&Variant::LegacyFull);
+        if wanted {
+            self.frame_rows.clone()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The W4 heights to demonstrate the argument blind spot on: every W4 height, when W4, both
+    /// legacy check variants and memo serialized are in the run.
+    pub fn arg_blind_spot_sizes(&self) -> Vec<usize> {
+        let wanted = self.groups.contains(&Group::W4)
+            && self.variants.contains(&Variant::LegacySampled)
+            && self.variants.contains(&Variant::LegacyFull)
+            && self.variants.contains(&Variant::MemoSerialized);
+        if wanted {
+            self.arg_rows.clone()
+        } else {
+            Vec::new()
+        }
     }
 
     fn variants_of(&self, workload: Workload) -> Vec<Variant> {
@@ -426,8 +454,8 @@ fn measurement_order(variants: Vec<Variant>) -> Vec<Variant> {
 pub fn run(config: &Config, env: Environment) -> Results {
     let started = Instant::now();
     let tasks = config.tasks();
-    let demo_sizes = blind_spot::sizes(config);
-    let arg_demo_sizes = blind_spot::arg_sizes(config);
+    let demo_sizes = config.blind_spot_sizes();
+    let arg_demo_sizes = config.arg_blind_spot_sizes();
     let total = tasks
         .iter()
         .map(|&(w, _)| config.variants_of(w).len() + 1)
