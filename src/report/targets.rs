@@ -305,3 +305,6 @@ fn singleton_small_args_vs_peers(results: &Results) -> Target {
         "Singleton hit with small hashed arguments within 1.5× of `cached` `#[cached]` returning an `Arc` and of `moka` `get`",
     )
 }
+
+#[cfg(test)]
+mod tests;
