@@ -149,7 +149,7 @@ impl Variant {
     }
 }
 
-/// The workloads of the issue.
+/// The workloads: W1 frames and W2 records returned by value, W3 scalars, W4 frame arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Workload {
     /// W1: a polars frame (`i64`, `f64`, `bool`, `String` of `str_len` bytes) returned by value.
