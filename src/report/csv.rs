@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::targets::CLAIM;
+use super::targets::claim_holds;
 use crate::suite::Results;
-use crate::variants::{Role, Variant};
+use crate::variants::Variant;
 
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
@@ -25,10 +25,8 @@ pub fn csv(results: &Results) -> String {
         let input = results.input(r.workload, r.size);
         let bare = input.map(|i| i.bare.median);
         let miss = r.miss.map(|m| m.median);
-        let claim = |b: Variant| match (r.variant.role(), results.speedup(r, b)) {
-            (Role::Legacy, _) | (_, None) => String::new(),
-            (_, Some(x)) => (x >= CLAIM).to_string(),
-        };
+        let claim =
+            |b: Variant| claim_holds(results, r, b).map_or_else(String::new, |h| h.to_string());
         let _ = writeln!(
             s,
             "{},{},{},{},{:?},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",

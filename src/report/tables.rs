@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::format::{describe_slope, fmt_bytes, fmt_opt_ratio, fmt_size};
 use super::lookup::{plotted_workloads, sizes, slope, variants_of};
-use super::targets::{CLAIM, targets};
+use super::targets::{claim_holds, targets};
 use crate::blind_spot::{ArgBlindSpot, BlindSpot};
 use crate::measure::fmt_time;
 use crate::suite::{Results, Row, thousands};
@@ -16,10 +16,10 @@ fn claim_cell(results: &Results, row: &Row, baseline: Variant) -> String {
     if row.variant.role() == Role::Legacy {
         return "(baseline)".into();
     }
-    match results.speedup(row, baseline) {
+    match claim_holds(results, row, baseline) {
         None => "–".into(),
-        Some(r) if r >= CLAIM => "yes".into(),
-        Some(_) => "no".into(),
+        Some(true) => "yes".into(),
+        Some(false) => "no".into(),
     }
 }
 

@@ -4,12 +4,21 @@
 use super::format::{at, fmt_bytes, fmt_ratio};
 use super::lookup::{largest, million, sizes, w1_workloads};
 use crate::measure::fmt_time;
-use crate::suite::Results;
-use crate::variants::{Variant, Workload};
+use crate::suite::{Results, Row};
+use crate::variants::{Role, Variant, Workload};
 
 /// The speedup over the legacy cache that the claim "memo is over 10× faster than `st.cache`"
 /// is about.
 pub const CLAIM: f64 = 10.0;
+
+/// Whether `row` is at least [`CLAIM`] times faster than the legacy `baseline` for the same call;
+/// `None` for a legacy row (a baseline itself) or without a baseline measurement.
+pub(super) fn claim_holds(results: &Results, row: &Row, baseline: Variant) -> Option<bool> {
+    if row.variant.role() == Role::Legacy {
+        return None;
+    }
+    results.speedup(row, baseline).map(|r| r >= CLAIM)
+}
 
 /// Singleton and memo copy-on-write against the legacy full check on a 1M-row frame: at least
 /// this many times faster.

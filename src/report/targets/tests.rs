@@ -546,3 +546,28 @@ fn every_target_is_listed_once_and_unmeasured_without_data() {
         );
     }
 }
+
+#[test]
+fn the_claim_holds_from_ten_times_faster_and_never_for_legacy_rows() {
+    let legacy = 1e-3;
+    let r = run_with(
+        &[
+            (W1, MILLION, LegacySampled, legacy),
+            (W1, MILLION, MemoSerialized, legacy / (CLAIM * 1.1)),
+            (W1, MILLION, MemoCow, legacy / (CLAIM * 0.9)),
+            (Workload::Records, MILLION, MemoSerialized, 1e-9),
+        ],
+        &[],
+    );
+    let at = |w, v| r.row(w, MILLION, v).unwrap();
+    assert_eq!(
+        claim_holds(&r, at(W1, MemoSerialized), LegacySampled),
+        Some(true)
+    );
+    assert_eq!(claim_holds(&r, at(W1, MemoCow), LegacySampled), Some(false));
+    assert_eq!(claim_holds(&r, at(W1, LegacySampled), LegacySampled), None);
+    // No legacy baseline for this call.
+    assert_eq!(claim_holds(&r, at(W1, MemoSerialized), LegacyFull), None);
+    let records = at(Workload::Records, MemoSerialized);
+    assert_eq!(claim_holds(&r, records, LegacySampled), None);
+}
