@@ -49,10 +49,12 @@ pub(super) fn million(results: &Results, workload: Workload) -> Option<usize> {
         .min_by_key(|&s| s.abs_diff(1_000_000))
 }
 
+/// The largest size measured for a workload.
 pub(super) fn largest(results: &Results, workload: Workload) -> Option<usize> {
     sizes(results, workload).into_iter().max()
 }
 
+/// The W1 workloads (one per configured string length) that have measured rows.
 pub(super) fn w1_workloads(results: &Results) -> Vec<Workload> {
     results
         .config

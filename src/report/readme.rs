@@ -14,7 +14,8 @@ pub const README_START: &str = "<!-- results:start -->";
 /// See [`README_START`].
 pub const README_END: &str = "<!-- results:end -->";
 
-/// The block `--readme` writes between the markers: header and results table.
+/// The block `--readme` writes between the markers: header, mechanisms, targets, hit times and
+/// growth with size.
 pub fn readme_block(results: &Results) -> String {
     let mut s = String::new();
     s.push_str(
