@@ -99,167 +99,178 @@ pub fn header(results: &Results) -> String {
 
 /// Short explanations of the mechanisms, each with figures computed from this run.
 pub fn mechanisms(results: &Results) -> Vec<String> {
-    let mut out = Vec::new();
-    let w1 = w1_workloads(results);
-    let first = w1.first().copied();
+    PARAGRAPHS.iter().filter_map(|p| p(results)).collect()
+}
 
-    // Sampled legacy check: cheap but blind.
-    if let Some(w) = first
-        && let Some(size) = largest(results, w)
-        && let (Some(ts), Some(tf)) = (
-            results.hit(w, size, Variant::LegacySampled),
-            results.hit(w, size, Variant::LegacyFull),
-        )
-    {
-        let threshold = legacy_cache::frames::ROWS_LARGE;
-        let mut p = format!(
-            "**A sampled legacy check is cheap but blind.** Legacy hits re-hash the cached output to detect mutation. For frames of {} rows or more, Streamlit hashed a fixed {}-row sample. ",
-            thousands(threshold),
-            thousands(legacy_cache::frames::SAMPLE_SIZE),
-        );
-        if size >= threshold {
-            let _ = write!(
-                p,
-                "On {} the sampled check's hit took {} against {} for the full check ({} the cost), and it barely grows with the frame (slope {}).",
-                at(w, size),
-                fmt_time(ts),
-                fmt_time(tf),
-                fmt_ratio(ts / tf),
-                slope(results, w, Variant::LegacySampled)
-                    .map_or_else(|| "n/a".into(), |s| format!("{s:.2}")),
-            );
-        } else {
-            let _ = write!(
-                p,
-                "No measured W1 frame reached that size (largest: {} rows), so both checks hashed every row ({} vs {}).",
-                thousands(size),
-                fmt_time(ts),
-                fmt_time(tf)
-            );
-        }
-        if let Some(b) = results
-            .blind_spots
-            .iter()
-            .rev()
-            .find(|b| b.sampled_outside.is_some())
-        {
-            let _ = write!(
-                p,
-                " It is blind outside its sample: after one cell of a {}-row cached frame was changed outside the {} sampled rows ({:.2}% of the frame), the sampled check {} and the full check {}.",
-                thousands(b.rows),
-                thousands(b.sampled_rows),
-                100.0 * b.sampled_rows as f64 / b.rows as f64,
-                if b.sampled_outside == Some(true) {
-                    "warned"
-                } else {
-                    "did not warn"
-                },
-                if b.full_outside == Some(true) {
-                    "warned"
-                } else {
-                    "did not warn"
-                },
-            );
-        }
-        if let Some(a) = results
-            .arg_blind_spots
-            .iter()
-            .rev()
-            .find(|a| !a.changed_in_sample)
-        {
-            let _ = write!(
-                p,
-                " Legacy hashes frame arguments the same way: called with a {}-row frame that differs outside the sample, the sampled legacy cache {}, the full one {} and memo {}.",
-                thousands(a.rows),
-                if a.legacy_sampled {
-                    "recomputed"
-                } else {
-                    "returned the other frame's cached result (a wrong hit)"
-                },
-                if a.legacy_full {
-                    "recomputed"
-                } else {
-                    "returned a wrong hit"
-                },
-                if a.memo {
-                    "recomputed"
-                } else {
-                    "returned a wrong hit"
-                },
-            );
-        }
-        out.push(p);
-    }
+/// The mechanism paragraphs, in report order; each is left out when its figures were not
+/// measured in this run.
+const PARAGRAPHS: [fn(&Results) -> Option<String>; 5] = [
+    sampled_check,
+    memo_decode,
+    shared_values_stay_flat,
+    where_the_claim_holds,
+    argument_hashing,
+];
 
-    // Memo pays a decode proportional to size.
-    if let Some(w) = first
-        && let Some(size) = million(results, w)
-        && let (Some(tm), Some(td)) = (
-            results.hit(w, size, Variant::MemoSerialized),
-            results.hit(w, size, Variant::FloorDecode),
-        )
-    {
-        let mut p = format!(
-            "**Memo (serialized) pays a decode proportional to the value's size.** Every hit decodes the stored bincode bytes into a fresh value, as Streamlit unpickled: on {} a hit took {}, {} the bare decode of the same bytes ({}), so the decode is the cost; its slope over the measured sizes is {}.",
+/// A sampled legacy check is cheap but blind: its cost on the largest W1 frame, and what the
+/// blind-spot demonstrations saw.
+fn sampled_check(results: &Results) -> Option<String> {
+    let w = *w1_workloads(results).first()?;
+    let size = largest(results, w)?;
+    let ts = results.hit(w, size, Variant::LegacySampled)?;
+    let tf = results.hit(w, size, Variant::LegacyFull)?;
+    let threshold = legacy_cache::frames::ROWS_LARGE;
+    let mut p = format!(
+        "**A sampled legacy check is cheap but blind.** Legacy hits re-hash the cached output to detect mutation. For frames of {} rows or more, Streamlit hashed a fixed {}-row sample. ",
+        thousands(threshold),
+        thousands(legacy_cache::frames::SAMPLE_SIZE),
+    );
+    if size >= threshold {
+        let _ = write!(
+            p,
+            "On {} the sampled check's hit took {} against {} for the full check ({} the cost), and it barely grows with the frame (slope {}).",
             at(w, size),
-            fmt_time(tm),
-            fmt_ratio(tm / td),
-            fmt_time(td),
-            slope(results, w, Variant::MemoSerialized)
+            fmt_time(ts),
+            fmt_time(tf),
+            fmt_ratio(ts / tf),
+            slope(results, w, Variant::LegacySampled)
                 .map_or_else(|| "n/a".into(), |s| format!("{s:.2}")),
         );
-        if let (Some(w12), Some(w24)) = (
-            w1.iter()
-                .find(|w| matches!(w, Workload::Frame { str_len } if *str_len <= 12)),
-            w1.iter()
-                .find(|w| matches!(w, Workload::Frame { str_len } if *str_len > 12)),
-        ) && let (Some(a), Some(b)) = (
-            results.hit(*w12, size, Variant::MemoSerialized),
-            results.hit(*w24, size, Variant::MemoSerialized),
+    } else {
+        let _ = write!(
+            p,
+            "No measured W1 frame reached that size (largest: {} rows), so both checks hashed every row ({} vs {}).",
+            thousands(size),
+            fmt_time(ts),
+            fmt_time(tf)
+        );
+    }
+    if let Some(b) = results
+        .blind_spots
+        .iter()
+        .rev()
+        .find(|b| b.sampled_outside.is_some())
+    {
+        let _ = write!(
+            p,
+            " It is blind outside its sample: after one cell of a {}-row cached frame was changed outside the {} sampled rows ({:.2}% of the frame), the sampled check {} and the full check {}.",
+            thousands(b.rows),
+            thousands(b.sampled_rows),
+            100.0 * b.sampled_rows as f64 / b.rows as f64,
+            if b.sampled_outside == Some(true) {
+                "warned"
+            } else {
+                "did not warn"
+            },
+            if b.full_outside == Some(true) {
+                "warned"
+            } else {
+                "did not warn"
+            },
+        );
+    }
+    if let Some(a) = results
+        .arg_blind_spots
+        .iter()
+        .rev()
+        .find(|a| !a.changed_in_sample)
+    {
+        let _ = write!(
+            p,
+            " Legacy hashes frame arguments the same way: called with a {}-row frame that differs outside the sample, the sampled legacy cache {}, the full one {} and memo {}.",
+            thousands(a.rows),
+            if a.legacy_sampled {
+                "recomputed"
+            } else {
+                "returned the other frame's cached result (a wrong hit)"
+            },
+            if a.legacy_full {
+                "recomputed"
+            } else {
+                "returned a wrong hit"
+            },
+            if a.memo {
+                "recomputed"
+            } else {
+                "returned a wrong hit"
+            },
+        );
+    }
+    Some(p)
+}
+
+/// Memo (serialized) pays a decode proportional to the value's size, and more for longer
+/// strings.
+fn memo_decode(results: &Results) -> Option<String> {
+    let w1 = w1_workloads(results);
+    let w = *w1.first()?;
+    let size = million(results, w)?;
+    let tm = results.hit(w, size, Variant::MemoSerialized)?;
+    let td = results.hit(w, size, Variant::FloorDecode)?;
+    let mut p = format!(
+        "**Memo (serialized) pays a decode proportional to the value's size.** Every hit decodes the stored bincode bytes into a fresh value, as Streamlit unpickled: on {} a hit took {}, {} the bare decode of the same bytes ({}), so the decode is the cost; its slope over the measured sizes is {}.",
+        at(w, size),
+        fmt_time(tm),
+        fmt_ratio(tm / td),
+        fmt_time(td),
+        slope(results, w, Variant::MemoSerialized)
+            .map_or_else(|| "n/a".into(), |s| format!("{s:.2}")),
+    );
+    if let (Some(w12), Some(w24)) = (
+        w1.iter()
+            .find(|w| matches!(w, Workload::Frame { str_len } if *str_len <= 12)),
+        w1.iter()
+            .find(|w| matches!(w, Workload::Frame { str_len } if *str_len > 12)),
+    ) && let (Some(a), Some(b)) = (
+        results.hit(*w12, size, Variant::MemoSerialized),
+        results.hit(*w24, size, Variant::MemoSerialized),
+    ) {
+        let _ = write!(
+            p,
+            " String length matters: the same hit with {} was {} the one with {} (strings of 13+ bytes leave the inline view).",
+            w24.label().trim_start_matches("W1 frame, "),
+            fmt_ratio(b / a),
+            w12.label().trim_start_matches("W1 frame, "),
+        );
+    }
+    Some(p)
+}
+
+/// Copy-on-write and singleton hits stay flat from the smallest to the largest W1 frame.
+fn shared_values_stay_flat(results: &Results) -> Option<String> {
+    let w = *w1_workloads(results).first()?;
+    let sz = sizes(results, w);
+    if sz.len() < 2 {
+        return None;
+    }
+    let (lo, hi) = (sz[0], sz[sz.len() - 1]);
+    let mut parts = Vec::new();
+    for v in [Variant::MemoCow, Variant::Singleton, Variant::LegacyMutable] {
+        if let (Some(a), Some(b), Some(s)) = (
+            results.hit(w, lo, v),
+            results.hit(w, hi, v),
+            slope(results, w, v),
         ) {
-            let _ = write!(
-                p,
-                " String length matters: the same hit with {} was {} the one with {} (strings of 13+ bytes leave the inline view).",
-                w24.label().trim_start_matches("W1 frame, "),
-                fmt_ratio(b / a),
-                w12.label().trim_start_matches("W1 frame, "),
-            );
-        }
-        out.push(p);
-    }
-
-    // Copy-on-write and singleton stay flat.
-    if let Some(w) = first {
-        let sz = sizes(results, w);
-        if sz.len() >= 2 {
-            let (lo, hi) = (sz[0], sz[sz.len() - 1]);
-            let mut parts = Vec::new();
-            for v in [Variant::MemoCow, Variant::Singleton, Variant::LegacyMutable] {
-                if let (Some(a), Some(b), Some(s)) = (
-                    results.hit(w, lo, v),
-                    results.hit(w, hi, v),
-                    slope(results, w, v),
-                ) {
-                    parts.push(format!(
-                        "{} {} → {} (slope {s:.2})",
-                        v.id(),
-                        fmt_time(a),
-                        fmt_time(b)
-                    ));
-                }
-            }
-            if !parts.is_empty() {
-                out.push(format!(
-                    "**Copy-on-write and singleton stay flat.** A polars `DataFrame::clone` shares its Arrow buffers (every safe mutation copies first), and a singleton hit is a map lookup plus an `Arc` clone, so neither touches the data: from {} to {} rows, {}.",
-                    thousands(lo),
-                    thousands(hi),
-                    parts.join(", ")
-                ));
-            }
+            parts.push(format!(
+                "{} {} → {} (slope {s:.2})",
+                v.id(),
+                fmt_time(a),
+                fmt_time(b)
+            ));
         }
     }
+    (!parts.is_empty()).then(|| {
+        format!(
+            "**Copy-on-write and singleton stay flat.** A polars `DataFrame::clone` shares its Arrow buffers (every safe mutation copies first), and a singleton hit is a map lookup plus an `Arc` clone, so neither touches the data: from {} to {} rows, {}.",
+            thousands(lo),
+            thousands(hi),
+            parts.join(", ")
+        )
+    })
+}
 
-    // Where the 10× claim holds.
+/// Where "memo is over 10× faster than st.cache" holds, row by row.
+fn where_the_claim_holds(results: &Results) -> Option<String> {
     let mut holds = Vec::new();
     let mut fails = Vec::new();
     for r in results
@@ -285,39 +296,36 @@ pub fn mechanisms(results: &Results) -> Vec<String> {
             fails.push(text);
         }
     }
-    if !holds.is_empty() || !fails.is_empty() {
-        out.push(format!(
+    (!holds.is_empty() || !fails.is_empty()).then(|| {
+        format!(
             "**Where \"memo is over 10× faster than st.cache\" holds.** Memo's serialized hit (the design Streamlit shipped) against the legacy hit, as speedup vs the sampled / the full legacy check. It holds for: {}. It does not for: {}. Whether it holds depends on what the legacy check costs compared with a decode: re-hashing every record of W2 (md5 over each struct) costs more than decoding it; Streamlit's sampled check of a large frame costs less than any full decode; scalar hits are dominated by per-call overhead, not by copying. Memo's copy-on-write storage and singleton beat every legacy variant by orders of magnitude on large values, because they neither decode nor hash.",
             if holds.is_empty() { "no measured row".into() } else { holds.join("; ") },
             if fails.is_empty() { "no measured row".into() } else { fails.join("; ") },
-        ));
-    }
+        )
+    })
+}
 
-    // Argument hashing.
+/// Arguments are hashed on every call: a hashed against a `_`-skipped frame argument.
+fn argument_hashing(results: &Results) -> Option<String> {
     let hashed = Workload::FrameArg { hashed: true };
     let skipped = Workload::FrameArg { hashed: false };
-    if let Some(size) = largest(results, hashed)
-        && let (Some(th), Some(ts)) = (
-            results.hit(hashed, size, Variant::MemoSerialized),
-            results.hit(skipped, size, Variant::MemoSerialized),
-        )
-    {
-        let mut p = format!(
-            "**Arguments are hashed on every call.** With a {}-row frame argument, a memo hit took {} when the frame is part of the key and {} when it is `_`-skipped ({} faster).",
-            thousands(size),
-            fmt_time(th),
-            fmt_time(ts),
-            fmt_ratio(th / ts),
+    let size = largest(results, hashed)?;
+    let th = results.hit(hashed, size, Variant::MemoSerialized)?;
+    let ts = results.hit(skipped, size, Variant::MemoSerialized)?;
+    let mut p = format!(
+        "**Arguments are hashed on every call.** With a {}-row frame argument, a memo hit took {} when the frame is part of the key and {} when it is `_`-skipped ({} faster).",
+        thousands(size),
+        fmt_time(th),
+        fmt_time(ts),
+        fmt_ratio(th / ts),
+    );
+    if let Some(tl) = results.hit(hashed, size, Variant::LegacySampled) {
+        let _ = write!(
+            p,
+            " The legacy cache, which has no `_` rule and hashes frames by seeded row hashes (sampled above {} rows), took {} for the same call.",
+            thousands(legacy_cache::frames::ROWS_LARGE),
+            fmt_time(tl)
         );
-        if let Some(tl) = results.hit(hashed, size, Variant::LegacySampled) {
-            let _ = write!(
-                p,
-                " The legacy cache, which has no `_` rule and hashes frames by seeded row hashes (sampled above {} rows), took {} for the same call.",
-                thousands(legacy_cache::frames::ROWS_LARGE),
-                fmt_time(tl)
-            );
-        }
-        out.push(p);
     }
-    out
+    Some(p)
 }
