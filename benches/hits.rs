@@ -1,6 +1,6 @@
 //! Hit costs against the peers and the floors, in one run.
 //!
-//! Targets (memo and singleton issues):
+//! Targets:
 //! - small value hit (`u64 -> u64`) of memo within 1.5× of `cached` 4.1 `#[cached]` and of
 //!   `moka` `get` (`hits/small_value`);
 //! - 1M-row frame hit, serialized storage, within 1.3× of a bare bincode decode of the same

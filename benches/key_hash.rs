@@ -2,7 +2,7 @@
 //! a frame argument costs a cached call, hashed vs `_`-skipped (W4), in memo, singleton and the
 //! legacy cache.
 //!
-//! Target (memo issue): hashing a 1M-row frame argument ≥ 2 GB/s of frame size.
+//! Target: hashing a 1M-row frame argument ≥ 2 GB/s of frame size.
 //! `cargo bench --bench key_hash`; under `cargo test --benches` it runs once on 1,000 rows.
 
 use std::hint::black_box;

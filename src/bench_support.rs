@@ -2,8 +2,8 @@
 //!
 //! `cargo test --benches` (CI) runs every bench binary without `--bench`; criterion then runs
 //! each benchmark once, and the benches switch to tiny inputs so CI stays fast and the benches
-//! never rot. `cargo bench` passes `--bench` and gets the sizes; 10M rows only with
-//! `HARNESS_FULL=1`, which keeps `cargo bench` bounded.
+//! never rot. `cargo bench` passes `--bench` and gets the real sizes (100k- and 1M-row frames and
+//! records); 10M rows only with `HARNESS_FULL=1`, which keeps `cargo bench` bounded.
 
 use std::time::Duration;
 

@@ -15,8 +15,7 @@ use std::collections::HashSet;
 use legacy_cache::Shared;
 use polars::prelude::{DataFrame, Float64Chunked, IntoColumn};
 
-use crate::suite::{Config, Group};
-use crate::variants::{Variant, w1, w4};
+use crate::variants::{w1, w4};
 use crate::workloads;
 
 /// The string length of the frames the demonstration uses.
@@ -38,19 +37,6 @@ pub struct BlindSpot {
     pub full_inside: bool,
     /// Whether the full check warned after the change outside the sample.
     pub full_outside: Option<bool>,
-}
-
-/// The W1 heights to demonstrate on: every W1 height, when W1 and both legacy check variants are
-/// in the run.
-pub fn sizes(config: &Config) -> Vec<usize> {
-    let wanted = config.groups.contains(&Group::W1)
-        && config.variants.contains(&Variant::LegacySampled)
-        && config.variants.contains(&Variant::LegacyFull);
-    if wanted {
-        config.frame_rows.clone()
-    } else {
-        Vec::new()
-    }
 }
 
 /// Adds 1.0 to `value[row]` (a new column buffer; other clones of the frame are unaffected).
@@ -113,19 +99,6 @@ pub struct ArgBlindSpot {
     pub legacy_full: bool,
     /// memo (its `KeyHash` covers every value).
     pub memo: bool,
-}
-
-/// The W4 heights to demonstrate the argument blind spot on.
-pub fn arg_sizes(config: &Config) -> Vec<usize> {
-    let wanted = config.groups.contains(&Group::W4)
-        && config.variants.contains(&Variant::LegacySampled)
-        && config.variants.contains(&Variant::LegacyFull)
-        && config.variants.contains(&Variant::MemoSerialized);
-    if wanted {
-        config.arg_rows.clone()
-    } else {
-        Vec::new()
-    }
 }
 
 /// Calls `f(df)` then `f(changed)`; whether the second call ran the function.

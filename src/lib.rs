@@ -23,6 +23,7 @@ pub mod bench_support;
 pub mod blind_spot;
 pub mod machine;
 pub mod measure;
+mod progress;
 pub mod report;
 pub mod suite;
 pub mod variants;

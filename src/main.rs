@@ -10,8 +10,9 @@ use cache_harness::suite::{Config, Group};
 use cache_harness::variants::Variant;
 use clap::Parser;
 
-// Large-frame timings depend on the allocator (glibc maps buffers > 32 MiB afresh on every
-// allocation; see dependencies.md), so the harness names and fixes it.
+// Large-frame timings depend on the allocator (glibc maps buffers over 32 MiB afresh on every
+// allocation: a 321 MB `Vec<u8>` clone took 167 ms with glibc against 23 ms with mimalloc), so
+// the harness names and fixes it.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1,17 +1,18 @@
 //! The comparative suite: which workloads, sizes and variants to run, the run itself (with a
 //! progress line on stderr) and its results.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::blind_spot::{self, ArgBlindSpot, BlindSpot};
 use crate::machine::Environment;
 use crate::measure::{self, Budget, Timing};
+use crate::progress::Progress;
 use crate::variants::{self, Variant, Workload};
 use crate::workloads;
 
-/// The four workload groups of the issue, for `--workloads`.
+/// The four workload groups (W1 frames, W2 records, W3 scalars, W4 frame arguments), for
+/// `--workloads`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Group {
     /// Frames returned by value.
@@ -143,6 +144,33 @@ impl Config {
         tasks
     }
 
+    /// The W1 heights to demonstrate the legacy blind spot on: every W1 height, when W1 and
+    /// both legacy check variants are in the run.
+    pub fn blind_spot_sizes(&self) -> Vec<usize> {
+        let wanted = self.groups.contains(&Group::W1)
+            && self.variants.contains(&Variant::LegacySampled)
+            && self.variants.contains(&Variant::LegacyFull);
+        if wanted {
+            self.frame_rows.clone()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The W4 heights to demonstrate the argument blind spot on: every W4 height, when W4, both
+    /// legacy check variants and memo serialized are in the run.
+    pub fn arg_blind_spot_sizes(&self) -> Vec<usize> {
+        let wanted = self.groups.contains(&Group::W4)
+            && self.variants.contains(&Variant::LegacySampled)
+            && self.variants.contains(&Variant::LegacyFull)
+            && self.variants.contains(&Variant::MemoSerialized);
+        if wanted {
+            self.arg_rows.clone()
+        } else {
+            Vec::new()
+        }
+    }
+
     fn variants_of(&self, workload: Workload) -> Vec<Variant> {
         self.variants
             .iter()
@@ -230,80 +258,6 @@ impl Results {
     pub fn speedup(&self, row: &Row, baseline: Variant) -> Option<f64> {
         let base = self.hit(row.workload.legacy_baseline(), row.size, baseline)?;
         (row.hit.median > 0.0).then(|| base / row.hit.median)
-    }
-}
-
-/// A progress line on stderr: redrawn in place on a terminal, one line per task otherwise.
-struct Progress {
-    enabled: bool,
-    tty: bool,
-    total: usize,
-    done: usize,
-    start: Instant,
-}
-
-impl Progress {
-    fn new(enabled: bool, total: usize) -> Self {
-        Self {
-            enabled,
-            tty: std::io::stderr().is_terminal(),
-            total,
-            done: 0,
-            start: Instant::now(),
-        }
-    }
-
-    /// Redraws the line (terminals only: a log gets one line per task from [`Progress::step`]).
-    fn show(&self, what: &str) {
-        if self.tty {
-            self.draw(what);
-        }
-    }
-
-    fn draw(&self, what: &str) {
-        if !self.enabled {
-            return;
-        }
-        const WIDTH: usize = 28;
-        let filled = WIDTH * self.done / self.total.max(1);
-        let secs = self.start.elapsed().as_secs();
-        let line = format!(
-            "[{}{}] {:>3}/{} {:>2}:{:02} {what}",
-            "#".repeat(filled),
-            "-".repeat(WIDTH - filled),
-            self.done,
-            self.total,
-            secs / 60,
-            secs % 60
-        );
-        let mut err = std::io::stderr().lock();
-        if self.tty {
-            // Clear the rest of the line: labels differ in length.
-            let _ = write!(err, "\r{line}\x1b[K");
-        } else {
-            let _ = writeln!(err, "{line}");
-        }
-        let _ = err.flush();
-    }
-
-    fn step(&mut self, what: &str, print: bool) {
-        self.done += 1;
-        if print || self.tty {
-            self.draw(what);
-        }
-    }
-
-    /// A line for logs (non-terminals) only, e.g. at the end of a task.
-    fn log(&self, what: &str) {
-        if !self.tty {
-            self.draw(what);
-        }
-    }
-
-    fn finish(&self) {
-        if self.enabled && self.tty {
-            eprintln!();
-        }
     }
 }
 
@@ -426,8 +380,8 @@ fn measurement_order(variants: Vec<Variant>) -> Vec<Variant> {
 pub fn run(config: &Config, env: Environment) -> Results {
     let started = Instant::now();
     let tasks = config.tasks();
-    let demo_sizes = blind_spot::sizes(config);
-    let arg_demo_sizes = blind_spot::arg_sizes(config);
+    let demo_sizes = config.blind_spot_sizes();
+    let arg_demo_sizes = config.arg_blind_spot_sizes();
     let total = tasks
         .iter()
         .map(|&(w, _)| config.variants_of(w).len() + 1)
@@ -507,6 +461,25 @@ mod tests {
             measurement_order(vec![Variant::FloorDecode, Variant::Moka]),
             vec![Variant::FloorDecode, Variant::Moka]
         );
+    }
+
+    #[test]
+    fn blind_spot_demonstrations_need_their_groups_and_variants() {
+        let c = Config::tiny(PathBuf::from("unused"));
+        assert_eq!(c.blind_spot_sizes(), c.frame_rows);
+        assert_eq!(c.arg_blind_spot_sizes(), c.arg_rows);
+        let mut no_full = c.clone();
+        no_full.variants.retain(|&v| v != Variant::LegacyFull);
+        assert!(no_full.blind_spot_sizes().is_empty());
+        assert!(no_full.arg_blind_spot_sizes().is_empty());
+        let mut no_memo = c.clone();
+        no_memo.variants.retain(|&v| v != Variant::MemoSerialized);
+        assert_eq!(no_memo.blind_spot_sizes(), c.frame_rows);
+        assert!(no_memo.arg_blind_spot_sizes().is_empty());
+        let mut w3_only = c;
+        w3_only.groups = vec![Group::W3];
+        assert!(w3_only.blind_spot_sizes().is_empty());
+        assert!(w3_only.arg_blind_spot_sizes().is_empty());
     }
 
     #[test]

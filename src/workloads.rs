@@ -23,7 +23,7 @@ pub const SEED: u64 = 0x5EED_CAC4_E000_2366;
 pub const FRAME_DTYPES: &str = "id: i64, value: f64, flag: bool, label: String";
 
 /// String lengths of the W1 `label` column by default: 12 bytes (inline in the Arrow string
-/// view) and 24 bytes (out of line, 3–6× more to encode; see dependencies.md).
+/// view) and 24 bytes (out of line: strings of 13 bytes or more cost 3–6× more to encode).
 pub const DEFAULT_STR_LENS: [usize; 2] = [12, 24];
 
 /// A small, fast, seedable generator (splitmix64): enough for benchmark data, no `rand` needed.
