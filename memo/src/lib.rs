@@ -66,6 +66,7 @@ pub mod storage;
 pub use cache_key::{Key, KeyHash, KeyHasher};
 pub use cache_store::Stats;
 pub use function::{Codec, MemoFn, MemoOptions};
+pub use persist::set_cache_dir;
 pub use memo_macros::memo;
 
 static REGISTRY: cache_store::Registry = cache_store::Registry::new();
@@ -84,9 +85,9 @@ static REGISTRY: cache_store::Registry = cache_store::Registry::new();
 /// ```
 pub fn clear_all() {
     REGISTRY.clear_all();
-    let dir = persist::cache_dir();
-    if let Err(e) = cache_store::disk::remove_matching(&dir, "", persist::EXTENSION) {
-        tracing::warn!(target: "memo", dir = %dir.display(), "cannot remove persisted entries: {e}");
+    use cache_store::persist::Backend as _;
+    if let Err(e) = persist::BACKEND.clear_all() {
+        tracing::warn!(target: "memo", dir = %persist::cache_dir().display(), "cannot remove persisted entries: {e}");
     }
 }
 

@@ -5,7 +5,9 @@
 //!   eviction and *single flight* (concurrent misses of one key run the computation once);
 //! - [`clock`]: the time source, with a per-thread mock so TTL tests need no sleeping;
 //! - [`registry`]: the list of live caches behind `memo::clear_all()` and friends;
-//! - [`disk`]: atomic, checksummed entry files for persistence;
+//! - [`persist`]: persistence, the one home of entries that outlive the process: a fallible
+//!   backend trait with a disk implementation, the entry format, the codec, type fingerprints
+//!   and the warned-miss policy memo and legacy-cache share;
 //! - [`testing`]: helpers for the tests of the store and of the crates built on it: a deadlock
 //!   guard and a reference model of the store's semantics.
 //!
@@ -23,8 +25,8 @@
 //! ```
 
 pub mod clock;
-pub mod disk;
 pub mod events;
+pub mod persist;
 pub mod registry;
 pub mod store;
 pub mod testing;
