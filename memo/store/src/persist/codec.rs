@@ -5,10 +5,13 @@
 //! [`format::VERSION`](super::format::VERSION)). bincode is not self-describing: bytes decode as
 //! whatever type asks for them, which is why entries carry a type fingerprint
 //! ([`super::schema`]). Decoding from a slice never allocates more than the input justifies:
-//! serde caps pre-allocation of sequences, and strings and byte buffers are bounded by the
-//! remaining input.
+//! serde caps pre-allocation of sequences, and strings and byte buffers are read through
+//! bincode's borrowed path, which checks the input holds them before anything is allocated
+//! (bincode's owned path allocates the announced length first: a 5-byte input could ask for
+//! 4 GiB). Nesting deeper than 256 levels is refused rather than overflowing the stack.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -42,9 +45,17 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CodecError> {
 }
 
 /// Decodes a value; trailing bytes are an error (they mean the bytes are not what we wrote).
+///
+/// Safe on untrusted bytes: allocations are bounded by the input and nesting by 256 levels.
+///
+/// ```
+/// // A string announcing 4 GiB in a 5-byte input: an error, not an allocation.
+/// assert!(cache_store::persist::codec::decode::<String>(&[0xfc, 0x60, 0xfb, 0x00, 0xff]).is_err());
+/// ```
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
-    let (value, used) = bincode::serde::decode_from_slice(bytes, config())
-        .map_err(|e| CodecError(e.to_string()))?;
+    let (value, used) =
+        bincode::serde::seed_decode_from_slice(Bounded(PhantomData::<T>), bytes, config())
+            .map_err(|e| CodecError(e.to_string()))?;
     if used != bytes.len() {
         return Err(CodecError(format!(
             "{} trailing bytes after the value",
@@ -52,6 +63,17 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
         )));
     }
     Ok(value)
+}
+
+/// Deserializes `T` through the bounding adapter.
+struct Bounded<T>(PhantomData<T>);
+
+impl<'de, T: serde::Deserialize<'de>> serde::de::DeserializeSeed<'de> for Bounded<T> {
+    type Value = T;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        T::deserialize(super::bounded::De::new(d))
+    }
 }
 
 /// A type that the codec cannot round-trip: what failed, for an error message that names the

@@ -14,6 +14,7 @@
 //!   entry is a miss, and a bad entry is removed. memo and legacy-cache differ only in the
 //!   parameters they give it (directory setting, file naming, TTL or never expire).
 
+mod bounded;
 pub mod codec;
 mod dir;
 mod disk;
