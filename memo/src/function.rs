@@ -55,6 +55,7 @@ impl<T> Default for MemoOptions<T> {
 pub struct Ops<T, V> {
     pub(crate) store: fn(&T) -> Result<V, CodecError>,
     pub(crate) load: fn(&V) -> Result<T, CodecError>,
+    pub(crate) verify: fn(&V) -> Result<(), CodecError>,
     pub(crate) weigh: fn(&V) -> usize,
     pub(crate) as_bytes: fn(&V) -> Option<&[u8]>,
     pub(crate) from_disk: fn(Vec<u8>, &T) -> Result<V, CodecError>,
@@ -66,6 +67,7 @@ impl<T, V> Ops<T, V> {
         Self {
             store: S::store,
             load: S::load,
+            verify: S::verify,
             weigh: S::weigh,
             as_bytes: S::as_bytes,
             from_disk: S::from_disk,
@@ -173,7 +175,7 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         let mut failure = None;
         let ok = *self.storable.get_or_init(|| {
             let check = match &stored {
-                Ok(s) => (self.ops.load)(s).map(drop).map_err(|e| (false, e)),
+                Ok(s) => (self.ops.verify)(s).map_err(|e| (false, e)),
                 Err(e) => Err((true, e.clone())),
             };
             match check {

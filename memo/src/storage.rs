@@ -27,6 +27,11 @@ pub trait Storage<T>: 'static {
     fn store(value: &T) -> Result<Self::Stored, CodecError>;
     /// Produces the caller's own value from a stored one.
     fn load(stored: &Self::Stored) -> Result<T, CodecError>;
+    /// Checks, once per function, that a stored value can be loaded back at all (whether the
+    /// type survives the round trip).
+    fn verify(stored: &Self::Stored) -> Result<(), CodecError> {
+        Self::load(stored).map(drop)
+    }
     /// Bytes held, for `stats()`.
     fn weigh(stored: &Self::Stored) -> usize;
     /// The stored form's bytes when it already is the persisted encoding.
@@ -94,6 +99,11 @@ impl<T: CloneIsolated + Send + Sync + 'static> Storage<T> for CopyOnWrite {
 
     fn load(stored: &Arc<T>) -> Result<T, CodecError> {
         Ok(T::clone(stored))
+    }
+
+    fn verify(_: &Arc<T>) -> Result<(), CodecError> {
+        // A clone cannot fail; no need to make one.
+        Ok(())
     }
 
     fn weigh(stored: &Arc<T>) -> usize {
