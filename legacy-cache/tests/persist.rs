@@ -377,7 +377,9 @@ fn a_type_that_cannot_round_trip_gets_one_error_and_stays_in_memory() {
     assert_eq!(calls(), before + 2, "the memory cache still works");
     assert_eq!(log.matches("ERROR").count(), 1, "{log}");
     assert!(
-        log.contains("Shape") && log.contains("cannot be persisted") && log.contains("persist = true"),
+        log.contains("Shape")
+            && log.contains("cannot be persisted")
+            && log.contains("persist = true"),
         "{log}"
     );
     assert!(files(&dir).is_empty(), "nothing written: {:?}", files(&dir));

@@ -92,8 +92,8 @@ pub mod storage;
 pub use cache_key::{Key, KeyHash, KeyHasher};
 pub use cache_store::Stats;
 pub use function::{Codec, MemoFn, MemoOptions};
-pub use persist::set_cache_dir;
 pub use memo_macros::memo;
+pub use persist::set_cache_dir;
 
 static REGISTRY: cache_store::Registry = cache_store::Registry::new();
 

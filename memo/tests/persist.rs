@@ -374,7 +374,15 @@ fn ttl_is_honoured_on_disk() {
     let (fkey, _) = split_name(&files[0]);
     let vkey = value_key("x", &1u32);
     let from_disk = "from disk".to_string();
-    let now_ms = EntryHeader::now(EntryKey { function: 0, value: 0 }, 0, None).created_ms;
+    let now_ms = EntryHeader::now(
+        EntryKey {
+            function: 0,
+            value: 0,
+        },
+        0,
+        None,
+    )
+    .created_ms;
 
     // Two hours old: expired, not served, replaced.
     write_entry(fkey, vkey, Some(now_ms - 2 * 3600 * 1000), &from_disk);
@@ -386,7 +394,11 @@ fn ttl_is_honoured_on_disk() {
         h.age() < Duration::from_secs(60),
         "replaced by a fresh file"
     );
-    assert_eq!(h.ttl_ms, Some(3600 * 1000), "the TTL travels with the entry");
+    assert_eq!(
+        h.ttl_ms,
+        Some(3600 * 1000),
+        "the TTL travels with the entry"
+    );
 
     // Ten minutes old: served.
     assert!(fresh_only::clear_entry(1));

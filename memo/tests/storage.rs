@@ -38,8 +38,14 @@ fn an_internally_tagged_enum_gets_one_error_and_is_never_cached() {
         .collect();
     assert_eq!(errors.len(), 1, "one error, not one per call: {errors:?}");
     let m = &errors[0].message;
-    assert!(m.contains("storage.rs::Shape") || m.contains("Shape"), "{m}");
-    assert!(m.contains("storage = \"clone\"") && m.contains("#[singleton]"), "{m}");
+    assert!(
+        m.contains("storage.rs::Shape") || m.contains("Shape"),
+        "{m}"
+    );
+    assert!(
+        m.contains("storage = \"clone\"") && m.contains("#[singleton]"),
+        "{m}"
+    );
     let warnings = cap
         .events()
         .into_iter()

@@ -314,7 +314,11 @@ fn clear_function_removes_exactly_that_functions_files() {
         fs::write(dir.path().join(name), b"x").unwrap();
     }
     let b = backend(dir.path());
-    assert_eq!(b.clear_function(1).unwrap(), 2, "entries counted, temporaries not");
+    assert_eq!(
+        b.clear_function(1).unwrap(),
+        2,
+        "entries counted, temporaries not"
+    );
     let mut expected = others.to_vec();
     expected.sort();
     assert_eq!(names(dir.path()), expected);
@@ -353,7 +357,11 @@ fn stale_temporary_files_of_crashed_writes_are_swept() {
     assert!(matches!(b.get(KEY), Ok(None)));
     let mut expected = vec![fresh.clone(), foreign.clone()];
     expected.sort();
-    assert_eq!(names(dir.path()), expected, "only the stale one of ours went");
+    assert_eq!(
+        names(dir.path()),
+        expected,
+        "only the stale one of ours went"
+    );
     // Clearing the function removes its temporary files of any age.
     assert_eq!(b.clear_function(5).unwrap(), 0);
     assert_eq!(names(dir.path()), [foreign]);
@@ -365,10 +373,16 @@ fn file_names_parse_back() {
         function: 0x0123,
         value: u128::MAX,
     };
-    for naming in [Naming::function_first(".memo"), Naming::value_first(".legacy")] {
+    for naming in [
+        Naming::function_first(".memo"),
+        Naming::value_first(".legacy"),
+    ] {
         let name = naming.file_name(key);
         assert_eq!(naming.parse(&name), Some((key, false)));
-        assert_eq!(naming.parse(&format!(".{name}.42.7.tmp")), Some((key, true)));
+        assert_eq!(
+            naming.parse(&format!(".{name}.42.7.tmp")),
+            Some((key, true))
+        );
         for bad in [
             format!("{name}.tmp"),
             format!(".{name}.x.7.tmp"),

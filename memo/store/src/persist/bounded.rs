@@ -10,7 +10,9 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
 
 /// Deepest nesting decoded from untrusted bytes.
 pub const MAX_DEPTH: usize = 256;
@@ -60,11 +62,29 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for De<D> {
     type Error = D::Error;
 
     forward!(
-        deserialize_any, deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32,
-        deserialize_i64, deserialize_i128, deserialize_u8, deserialize_u16, deserialize_u32,
-        deserialize_u64, deserialize_u128, deserialize_f32, deserialize_f64, deserialize_char,
-        deserialize_str, deserialize_bytes, deserialize_option, deserialize_unit,
-        deserialize_seq, deserialize_map, deserialize_identifier, deserialize_ignored_any
+        deserialize_any,
+        deserialize_bool,
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128,
+        deserialize_f32,
+        deserialize_f64,
+        deserialize_char,
+        deserialize_str,
+        deserialize_bytes,
+        deserialize_option,
+        deserialize_unit,
+        deserialize_seq,
+        deserialize_map,
+        deserialize_identifier,
+        deserialize_ignored_any
     );
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
@@ -82,8 +102,13 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for De<D> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         let depth = self.depth;
-        self.inner
-            .deserialize_unit_struct(name, Vis { inner: visitor, depth })
+        self.inner.deserialize_unit_struct(
+            name,
+            Vis {
+                inner: visitor,
+                depth,
+            },
+        )
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -92,8 +117,13 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for De<D> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         let depth = self.depth;
-        self.inner
-            .deserialize_newtype_struct(name, Vis { inner: visitor, depth })
+        self.inner.deserialize_newtype_struct(
+            name,
+            Vis {
+                inner: visitor,
+                depth,
+            },
+        )
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
@@ -102,7 +132,13 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for De<D> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         let depth = self.depth;
-        self.inner.deserialize_tuple(len, Vis { inner: visitor, depth })
+        self.inner.deserialize_tuple(
+            len,
+            Vis {
+                inner: visitor,
+                depth,
+            },
+        )
     }
 
     fn deserialize_tuple_struct<V: Visitor<'de>>(
@@ -112,8 +148,14 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for De<D> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         let depth = self.depth;
-        self.inner
-            .deserialize_tuple_struct(name, len, Vis { inner: visitor, depth })
+        self.inner.deserialize_tuple_struct(
+            name,
+            len,
+            Vis {
+                inner: visitor,
+                depth,
+            },
+        )
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -123,8 +165,14 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for De<D> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         let depth = self.depth;
-        self.inner
-            .deserialize_struct(name, fields, Vis { inner: visitor, depth })
+        self.inner.deserialize_struct(
+            name,
+            fields,
+            Vis {
+                inner: visitor,
+                depth,
+            },
+        )
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -134,8 +182,14 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for De<D> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         let depth = self.depth;
-        self.inner
-            .deserialize_enum(name, variants, Vis { inner: visitor, depth })
+        self.inner.deserialize_enum(
+            name,
+            variants,
+            Vis {
+                inner: visitor,
+                depth,
+            },
+        )
     }
 
     fn is_human_readable(&self) -> bool {
@@ -168,11 +222,26 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Vis<V> {
     }
 
     pass!(
-        visit_bool(bool), visit_i8(i8), visit_i16(i16), visit_i32(i32), visit_i64(i64),
-        visit_i128(i128), visit_u8(u8), visit_u16(u16), visit_u32(u32), visit_u64(u64),
-        visit_u128(u128), visit_f32(f32), visit_f64(f64), visit_char(char), visit_str(&str),
-        visit_borrowed_str(&'de str), visit_string(String), visit_bytes(&[u8]),
-        visit_borrowed_bytes(&'de [u8]), visit_byte_buf(Vec<u8>)
+        visit_bool(bool),
+        visit_i8(i8),
+        visit_i16(i16),
+        visit_i32(i32),
+        visit_i64(i64),
+        visit_i128(i128),
+        visit_u8(u8),
+        visit_u16(u16),
+        visit_u32(u32),
+        visit_u64(u64),
+        visit_u128(u128),
+        visit_f32(f32),
+        visit_f64(f64),
+        visit_char(char),
+        visit_str(&str),
+        visit_borrowed_str(&'de str),
+        visit_string(String),
+        visit_bytes(&[u8]),
+        visit_borrowed_bytes(&'de [u8]),
+        visit_byte_buf(Vec<u8>)
     );
 
     fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
@@ -305,7 +374,13 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Access<A> {
 
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
         let depth = nested(self.depth)?;
-        self.inner.tuple_variant(len, Vis { inner: visitor, depth })
+        self.inner.tuple_variant(
+            len,
+            Vis {
+                inner: visitor,
+                depth,
+            },
+        )
     }
 
     fn struct_variant<V: Visitor<'de>>(
@@ -314,7 +389,12 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Access<A> {
         visitor: V,
     ) -> Result<V::Value, A::Error> {
         let depth = nested(self.depth)?;
-        self.inner
-            .struct_variant(fields, Vis { inner: visitor, depth })
+        self.inner.struct_variant(
+            fields,
+            Vis {
+                inner: visitor,
+                depth,
+            },
+        )
     }
 }

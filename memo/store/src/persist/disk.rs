@@ -193,15 +193,7 @@ impl DiskBackend {
             let Some((key, temp)) = name.to_str().and_then(|n| self.naming.parse(n)) else {
                 continue;
             };
-            let age = || {
-                entry
-                    .metadata()
-                    .ok()?
-                    .modified()
-                    .ok()?
-                    .elapsed()
-                    .ok()
-            };
+            let age = || entry.metadata().ok()?.modified().ok()?.elapsed().ok();
             if !doomed(key, temp, if temp { age() } else { None }) {
                 continue;
             }

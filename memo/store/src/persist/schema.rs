@@ -107,7 +107,7 @@ pub fn describe<T: DeserializeOwned>() -> String {
             let _ = write!(text, "{i}:{variant}");
             match e.done.get(&i) {
                 Some(def) => text.push_str(def),
-                None => text.push_str("?"),
+                None => text.push('?'),
             }
         }
         text.push('}');
@@ -259,7 +259,10 @@ impl<'de> MapAccess<'de> for Elements<'_> {
         .map(Some)
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, TraceError> {
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, TraceError> {
         self.out.push_str("=>");
         seed.deserialize(Tracer {
             st: &mut *self.st,
@@ -505,8 +508,8 @@ impl<'de> de::Deserializer<'de> for Tracer<'_> {
         };
         match &result {
             Ok(_) => {
-                if !info.done.contains_key(&pick) {
-                    info.done.insert(pick, def);
+                if let std::collections::btree_map::Entry::Vacant(slot) = info.done.entry(pick) {
+                    slot.insert(def);
                     self.st.progress = true;
                 }
                 if base_case && info.terminal.insert(pick) {
@@ -574,7 +577,11 @@ impl<'de> VariantAccess<'de> for Variant<'_> {
         value
     }
 
-    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, TraceError> {
+    fn tuple_variant<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, TraceError> {
         let mut t = Tracer {
             st: self.st,
             out: self.out,

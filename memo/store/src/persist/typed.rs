@@ -201,15 +201,11 @@ impl<T> Persisted<T> {
     /// persistence off. `bytes`: the value's encoding, when the caller already has it.
     fn round_trip_ok(&self, value: &T, bytes: Option<&[u8]>) -> bool {
         let verdict = self.verified.get_or_init(|| match bytes {
-            Some(b) => self
-                .codec
-                .decode(b)
-                .map(drop)
-                .map_err(|e| RoundTripError {
-                    type_name: std::any::type_name::<T>(),
-                    encoding: false,
-                    detail: e.0,
-                }),
+            Some(b) => self.codec.decode(b).map(drop).map_err(|e| RoundTripError {
+                type_name: std::any::type_name::<T>(),
+                encoding: false,
+                detail: e.0,
+            }),
             None => self.codec.round_trip(value).map(drop),
         });
         match verdict {
