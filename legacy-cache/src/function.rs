@@ -5,12 +5,16 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cache_store::disk::{self, EntryHeader};
+use cache_store::persist::{Persisted, PersistedConfig};
 use cache_store::{Clear, Stats, Store, StoreConfig};
 
 use crate::error::{Context, FoundIn, HashError, panic_message};
 use crate::hash::{Digest, LegacyHasher};
 use crate::persist::{self, Codec};
+
+/// The way out offered when a persisted return type cannot round-trip.
+const ROUND_TRIP_FIX: &str = "The function is cached in memory only. Remove `persist = true`, \
+     or drop the serde attributes that need a self-describing format.";
 use crate::shared::{Shared, Slot};
 use crate::warning::{self, CachedObjectMutationWarning};
 
@@ -113,7 +117,7 @@ pub struct LegacyFn<T> {
     spinner: Option<&'static str>,
     hash_output: Option<OutputHasher<T>>,
     sampling: bool,
-    persist: Option<Codec<T>>,
+    persist: Option<Persisted<T>>,
 }
 
 impl<T> std::fmt::Debug for LegacyFn<T> {
@@ -161,10 +165,30 @@ impl<T: Send + Sync + 'static> LegacyFn<T> {
             Some(t) => format!("{t}.{name}"),
             None => name.to_string(),
         };
+        let function_key = function_key(module, &qualname, tokens);
+        // Persisted values never expire (`ttl: None`): `ttl` bounds the memory layer only.
+        let persist = options.persist.map(|codec: Codec<T>| {
+            Persisted::new(
+                &persist::BACKEND,
+                codec,
+                PersistedConfig {
+                    function: function_key.as_u128(),
+                    name,
+                    ttl: None,
+                    warn: |function, message| {
+                        tracing::warn!(target: "legacy_cache::persist", function, "{message}")
+                    },
+                    error: |function, message| {
+                        tracing::error!(target: "legacy_cache::persist", function, "{message}")
+                    },
+                    round_trip_fix: ROUND_TRIP_FIX,
+                },
+            )
+        });
         Self {
             module,
             name,
-            function_key: function_key(module, &qualname, tokens),
+            function_key,
             store: Store::new(StoreConfig {
                 ttl: options.ttl,
                 max_entries: options.max_entries,
@@ -174,7 +198,7 @@ impl<T: Send + Sync + 'static> LegacyFn<T> {
             spinner: options.spinner,
             hash_output: options.hash_output,
             sampling: options.sampling,
-            persist: options.persist,
+            persist,
         }
     }
 
@@ -318,62 +342,13 @@ impl<T: Send + Sync + 'static> LegacyFn<T> {
         M::done(Ok(Shared::from_parts(slot, snap)))
     }
 
-    fn path(&self, key: Digest) -> std::path::PathBuf {
-        persist::cache_dir().join(persist::file_name(key, self.function_key))
-    }
-
     fn read_disk(&self, key: Digest) -> Option<T> {
-        let codec = self.persist.as_ref()?;
-        let path = self.path(key);
-        let drop_file = |why: &dyn std::fmt::Display| {
-            tracing::warn!(
-                target: "legacy_cache::persist",
-                function = self.name,
-                path = %path.display(),
-                "ignoring persisted entry ({why}); recomputing and replacing it"
-            );
-            let _ = std::fs::remove_file(&path);
-        };
-        let bytes = match disk::read_entry(&path, self.function_key.as_u128(), key.as_u128()) {
-            Ok(Some((_, bytes))) => bytes,
-            Ok(None) => return None,
-            Err(e) => {
-                drop_file(&e);
-                return None;
-            }
-        };
-        match codec.decode(&bytes) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                drop_file(&format_args!("does not decode as the return type: {e}"));
-                None
-            }
-        }
+        Some(self.persist.as_ref()?.load(key.as_u128())?.value)
     }
 
     fn write_disk(&self, key: Digest, value: &T) {
-        let Some(codec) = &self.persist else { return };
-        let bytes = match codec.encode(value) {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!(
-                    target: "legacy_cache::persist",
-                    function = self.name,
-                    "cannot encode the return value of `{}()` ({e}); kept in memory only",
-                    self.name
-                );
-                return;
-            }
-        };
-        let path = self.path(key);
-        let header = EntryHeader::now(self.function_key.as_u128(), key.as_u128());
-        if let Err(e) = disk::write_entry(&path, &header, &bytes) {
-            tracing::warn!(
-                target: "legacy_cache::persist",
-                function = self.name,
-                path = %path.display(),
-                "cannot write the persisted entry ({e}); kept in memory only"
-            );
+        if let Some(p) = &self.persist {
+            p.save(key.as_u128(), value, None);
         }
     }
 

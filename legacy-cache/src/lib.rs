@@ -132,6 +132,7 @@ pub use error::{
 pub use function::{LegacyFn, LegacyOptions, Mode, OutputHasher, Plain, Strict, function_key};
 pub use hash::{Dict, Digest, LegacyHash, LegacyHasher};
 pub use legacy_cache_macros::cache;
+pub use persist::set_cache_dir;
 pub use shared::Shared;
 pub use warning::{
     CachedObjectMutationWarning, MutationHook, capture_mutation_warnings, mutation_warning_count,
@@ -156,11 +157,11 @@ static STATS: Mutex<Vec<&'static dyn FunctionStats>> = Mutex::new(Vec::new());
 /// ```
 pub fn clear_cache() {
     REGISTRY.clear_all();
-    let dir = persist::cache_dir();
-    if let Err(e) = cache_store::disk::remove_matching(&dir, "", persist::EXTENSION) {
+    use cache_store::persist::Backend as _;
+    if let Err(e) = persist::BACKEND.clear_all() {
         tracing::warn!(
             target: "legacy_cache::persist",
-            dir = %dir.display(),
+            dir = %persist::cache_dir().display(),
             "cannot remove persisted entries: {e}"
         );
     }

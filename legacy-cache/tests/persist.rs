@@ -214,8 +214,14 @@ fn an_undecodable_payload_is_a_miss_with_a_warning() {
         let (value, function) = name.trim_end_matches(".legacy").split_once('-').unwrap();
         let value = u128::from_str_radix(value, 16).unwrap();
         let function = u128::from_str_radix(function, 16).unwrap();
-        let header = cache_store::disk::EntryHeader::now(function, value);
-        cache_store::disk::write_entry(p, &header, &[0xff, 0xff, 0xff]).unwrap();
+        let key = cache_store::persist::EntryKey { function, value };
+        let fingerprint = legacy_cache::persist::Codec::<Vec<String>>::bincode().fingerprint();
+        let header = cache_store::persist::EntryHeader::now(key, fingerprint, None);
+        let entry = cache_store::persist::Entry {
+            header,
+            payload: vec![0xff, 0xff, 0xff],
+        };
+        std::fs::write(p, cache_store::persist::format::encode_entry(&entry)).unwrap();
     });
     assert_eq!(computed, 2);
     assert!(log.contains("does not decode"), "{log}");
@@ -292,4 +298,77 @@ fn a_failed_write_keeps_the_value_in_memory() {
     assert_eq!((*v, *again), (9, 9));
     assert_eq!(calls(), before + 1, "kept in memory");
     assert!(log.contains("cannot write the persisted entry"), "{log}");
+}
+
+/// The cache of `app::span` as a build returning `T` creates it: same module, name and tokens.
+fn span_fn<T>() -> legacy_cache::LegacyFn<T>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+{
+    legacy_cache::LegacyFn::new(
+        "app",
+        "span",
+        None,
+        0x5ba9,
+        legacy_cache::LegacyOptions {
+            persist: Some(legacy_cache::persist::Codec::<T>::bincode()),
+            ..Default::default()
+        },
+    )
+}
+
+#[test]
+fn a_changed_return_type_is_a_miss_never_a_wrong_value() {
+    let (_g, _dir) = setup();
+    let key = || Ok(legacy_cache::Digest([7; 16]));
+    let plain = legacy_cache::__private::Plain;
+    let before = span_fn::<(u32, u32)>();
+    let got = before.call(plain, key(), || (7, 9)).unwrap();
+    assert_eq!(*got, (7, 9));
+    // Next build: `type Span = (i32, i32)`; bincode would read (7, 9) back as (-4, -5).
+    let after = span_fn::<(i32, i32)>();
+    let (got, log) = common::logged(|| after.call(plain, key(), || (1, 2)).unwrap());
+    assert_eq!(*got, (1, 2), "recomputed, not read back as another type");
+    assert!(log.contains("different return type"), "{log}");
+}
+
+/// Internally tagged: bincode encodes it but cannot decode it.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Hash)]
+#[serde(tag = "kind")]
+enum Shape {
+    Circle { r: u32 },
+}
+
+#[test]
+fn a_type_that_cannot_round_trip_gets_one_error_and_stays_in_memory() {
+    let (_g, dir) = setup();
+    #[cache(persist = true, allow_output_mutation = true)]
+    fn shape(r: u32) -> Shape {
+        CALLS.fetch_add(1, Ordering::SeqCst);
+        Shape::Circle { r }
+    }
+    let before = calls();
+    let (_, log) = common::logged(|| {
+        shape(1);
+        shape(2);
+        shape(1);
+    });
+    assert_eq!(calls(), before + 2, "the memory cache still works");
+    assert_eq!(log.matches("ERROR").count(), 1, "{log}");
+    assert!(
+        log.contains("Shape")
+            && log.contains("cannot be persisted")
+            && log.contains("persist = true"),
+        "{log}"
+    );
+    assert!(files(&dir).is_empty(), "nothing written: {:?}", files(&dir));
+}
+
+#[test]
+fn clear_cache_removes_temporary_files_of_crashed_writes() {
+    let (_g, dir) = setup();
+    let debris = format!(".{:032x}-{:032x}.legacy.4242.0.tmp", 1, 2);
+    std::fs::write(dir.join(&debris), b"half a value").unwrap();
+    legacy_cache::clear_cache();
+    assert!(files(&dir).is_empty(), "{:?}", files(&dir));
 }

@@ -1,40 +1,26 @@
 //! The per-function cache behind a `#[memo]` function, and the call path.
 
 use std::marker::PhantomData;
-use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cache_key::{Key, KeyError};
-use cache_store::disk::{self, EntryHeader};
+use cache_store::persist::{Persisted, PersistedConfig};
 use cache_store::{Clear, Computed, Got, Stats, Store, StoreConfig};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use crate::codec::{self, CodecError};
+/// Encoder, decoder and type fingerprint of persisted values (only generated with `persist`).
+pub use cache_store::persist::codec::Codec;
+
+use crate::codec::{CodecError, RoundTripError};
 use crate::persist;
 use crate::storage::Storage;
 
-/// Encoder and decoder for persisted values (only generated with `persist`).
-pub struct Codec<T> {
-    encode: fn(&T) -> Result<Vec<u8>, CodecError>,
-    decode: fn(&[u8]) -> Result<T, CodecError>,
-}
-
-impl<T> std::fmt::Debug for Codec<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Codec")
-    }
-}
-
-impl<T: Serialize + DeserializeOwned> Codec<T> {
-    /// The bincode codec.
-    pub fn bincode() -> Self {
-        Self {
-            encode: |v| codec::encode(v),
-            decode: |b| codec::decode(b),
-        }
-    }
-}
+/// How memo tells the user that a return type cannot be cached, after the type's name and the
+/// codec's complaint.
+const ROUND_TRIP_FIX: &str = "Cache it with `#[memo(storage = \"clone\")]` (the type must \
+     implement `memo::storage::CloneIsolated`), use `#[singleton]` for objects that are not data, \
+     or drop the serde attributes that need a self-describing format.";
 
 /// Options of one memo function, as written in the attribute.
 #[derive(Debug)]
@@ -69,6 +55,7 @@ impl<T> Default for MemoOptions<T> {
 pub struct Ops<T, V> {
     pub(crate) store: fn(&T) -> Result<V, CodecError>,
     pub(crate) load: fn(&V) -> Result<T, CodecError>,
+    pub(crate) verify: fn(&V) -> Result<(), CodecError>,
     pub(crate) weigh: fn(&V) -> usize,
     pub(crate) as_bytes: fn(&V) -> Option<&[u8]>,
     pub(crate) from_disk: fn(Vec<u8>, &T) -> Result<V, CodecError>,
@@ -80,6 +67,7 @@ impl<T, V> Ops<T, V> {
         Self {
             store: S::store,
             load: S::load,
+            verify: S::verify,
             weigh: S::weigh,
             as_bytes: S::as_bytes,
             from_disk: S::from_disk,
@@ -96,7 +84,13 @@ pub struct MemoFn<T, V> {
     store: Store<V>,
     ops: Ops<T, V>,
     spinner: Option<&'static str>,
-    persist: Option<(Codec<T>, PathBuf)>,
+    persist: Option<Persisted<T>>,
+    /// Whether values of `T` survive the storage round trip, checked on the first computation.
+    storable: OnceLock<bool>,
+    /// Hits the store counted whose value then failed to load: reported as misses.
+    failed_loads: AtomicU64,
+    /// Computations that bypassed the store after failed loads: misses it did not count.
+    uncounted_misses: AtomicU64,
     _value: PhantomData<fn() -> T>,
 }
 
@@ -104,6 +98,7 @@ impl<T, V> std::fmt::Debug for MemoFn<T, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MemoFn")
             .field("function", &format_args!("{}::{}", self.module, self.name))
+            .field("function_key", &self.function_key)
             .field("stats", &self.store.stats())
             .finish()
     }
@@ -122,11 +117,27 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         T: crate::__private::Storable<S, V>,
     {
         let ops = <T as crate::__private::Storable<S, V>>::ops();
-        let persist = options.persist.map(|c| (c, persist::cache_dir()));
+        let function_key = cache_key::function_key(module, name, tokens);
+        let persist = options.persist.map(|codec| {
+            Persisted::new(
+                &persist::BACKEND,
+                codec,
+                PersistedConfig {
+                    function: function_key.0,
+                    name,
+                    ttl: options.ttl,
+                    warn: |function, message| tracing::warn!(target: "memo", function, "{message}"),
+                    error: |function, message| {
+                        tracing::error!(target: "memo", function, "{message}")
+                    },
+                    round_trip_fix: ROUND_TRIP_FIX,
+                },
+            )
+        });
         Self {
             module,
             name,
-            function_key: cache_key::function_key(module, name, tokens),
+            function_key,
             store: Store::new(StoreConfig {
                 ttl: options.ttl,
                 max_entries: options.max_entries,
@@ -136,86 +147,75 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
             ops,
             spinner: options.spinner,
             persist,
+            storable: OnceLock::new(),
+            failed_loads: AtomicU64::new(0),
+            uncounted_misses: AtomicU64::new(0),
             _value: PhantomData,
         }
     }
 
-    fn file(&self, dir: &Path, key: Key) -> PathBuf {
-        dir.join(persist::file_name(self.function_key, key))
-    }
-
-    /// A value from disk, if a valid, unexpired file exists.
+    /// A value from disk, if a valid, unexpired entry of this type exists.
     fn read_disk(&self, key: Key) -> Option<Computed<T, V>> {
-        let (codec, dir) = self.persist.as_ref()?;
-        let path = self.file(dir, key);
-        let (header, bytes) = match disk::read_entry(&path, self.function_key.0, key.0) {
-            Ok(Some(found)) => found,
-            Ok(None) => return None,
-            Err(e) => {
-                tracing::warn!(
-                    target: "memo",
-                    function = self.name,
-                    path = %path.display(),
-                    "ignoring persisted entry ({e}); recomputing and replacing it"
-                );
-                let _ = std::fs::remove_file(&path);
-                return None;
-            }
-        };
-        let age = header.age();
-        if self.store.ttl().is_some_and(|ttl| age >= ttl) {
-            let _ = std::fs::remove_file(&path);
-            return None;
-        }
-        let value = match (codec.decode)(&bytes) {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::warn!(
-                    target: "memo",
-                    function = self.name,
-                    path = %path.display(),
-                    "persisted entry does not decode as the function's return type ({e}); \
-                     recomputing and replacing it"
-                );
-                let _ = std::fs::remove_file(&path);
-                return None;
-            }
-        };
-        let stored = (self.ops.from_disk)(bytes, &value).ok();
+        let loaded = self.persist.as_ref()?.load(key.0)?;
+        let stored = (self.ops.from_disk)(loaded.bytes, &loaded.value).ok();
         Some(Computed {
-            result: value,
+            result: loaded.value,
             store: stored,
-            age,
+            age: loaded.age,
         })
     }
 
-    fn write_disk(&self, key: Key, value: &T, stored: Option<&V>) {
-        let Some((codec, dir)) = &self.persist else {
-            return;
-        };
-        let encoded;
-        let bytes = match stored.and_then(self.ops.as_bytes) {
-            Some(b) => b,
-            None => match (codec.encode)(value) {
-                Ok(b) => {
-                    encoded = b;
-                    &encoded
+    /// The stored form of a computed value, checking on the first computation that the storage
+    /// round trip works at all. A type that cannot round-trip gets one error and is never cached.
+    fn to_store(&self, value: &T) -> Option<V> {
+        if self.storable.get() == Some(&false) {
+            return None;
+        }
+        let stored = (self.ops.store)(value);
+        let mut failure = None;
+        let ok = *self.storable.get_or_init(|| {
+            let check = match &stored {
+                Ok(s) => (self.ops.verify)(s).map_err(|e| (false, e)),
+                Err(e) => Err((true, e.clone())),
+            };
+            match check {
+                Ok(()) => true,
+                Err((encoding, CodecError(detail))) => {
+                    failure = Some(RoundTripError {
+                        type_name: std::any::type_name::<T>(),
+                        encoding,
+                        detail,
+                    });
+                    false
                 }
-                Err(e) => {
-                    tracing::warn!(target: "memo", function = self.name, "cannot persist value: {e}");
-                    return;
-                }
-            },
-        };
-        let path = self.file(dir, key);
-        let header = EntryHeader::now(self.function_key.0, key.0);
-        if let Err(e) = disk::write_entry(&path, &header, bytes) {
-            tracing::warn!(
+            }
+        });
+        if let Some(e) = failure {
+            tracing::error!(
                 target: "memo",
                 function = self.name,
-                path = %path.display(),
-                "cannot write the persisted entry ({e}); the value is returned and kept in memory only"
+                "`{}()` cannot be cached: {e}. Every call computes its value. {ROUND_TRIP_FIX}",
+                self.name
             );
+        }
+        match stored {
+            Ok(s) if ok => Some(s),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(
+                    target: "memo",
+                    function = self.name,
+                    "cannot store the return value of `{}()` ({e}); it is returned but not cached",
+                    self.name
+                );
+                None
+            }
+        }
+    }
+
+    fn write_disk(&self, key: Key, value: &T, stored: Option<&V>) {
+        if let Some(p) = &self.persist {
+            p.save(key.0, value, stored.and_then(self.ops.as_bytes));
         }
     }
 
@@ -225,27 +225,18 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         key: Key,
         compute: impl FnOnce() -> Result<T, E>,
     ) -> Result<Computed<T, V>, E> {
-        if let Some(found) = self.read_disk(key) {
+        let storable = self.storable.get() != Some(&false);
+        if storable && let Some(found) = self.read_disk(key) {
             return Ok(found);
         }
         if let Some(text) = self.spinner {
             cache_store::events::spinner("memo", self.module, self.name, text);
         }
         let value = compute()?;
-        let stored = match (self.ops.store)(&value) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                tracing::warn!(
-                    target: "memo",
-                    function = self.name,
-                    "cannot serialize the return value of `{}()` ({e}); it is returned but not \
-                     cached. Make it serializable, or use #[singleton] for objects that are not data",
-                    self.name
-                );
-                None
-            }
-        };
-        self.write_disk(key, &value, stored.as_ref());
+        let stored = self.to_store(&value);
+        if self.storable.get() != Some(&false) {
+            self.write_disk(key, &value, stored.as_ref());
+        }
         Ok(Computed {
             result: value,
             store: stored,
@@ -279,6 +270,8 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
                 Got::Hit(stored) => match (self.ops.load)(&stored) {
                     Ok(v) => return Ok(v),
                     Err(e) => {
+                        // Not a hit after all: the caller gets a computed value.
+                        self.failed_loads.fetch_add(1, Ordering::Relaxed);
                         tracing::warn!(
                             target: "memo",
                             function = self.name,
@@ -293,6 +286,7 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         // Two failed decodes in a row: answer without the cache. A hit never runs the closure,
         // so `compute` is still here.
         let f = compute.take().expect("hits do not consume the computation");
+        self.uncounted_misses.fetch_add(1, Ordering::Relaxed);
         f()
     }
 
@@ -307,11 +301,8 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
     /// Drops every entry of this function, in memory and on disk.
     pub fn clear(&self) {
         self.store.clear();
-        if let Some((_, dir)) = &self.persist
-            && let Err(e) =
-                disk::remove_matching(dir, &format!("{}-", self.function_key), persist::EXTENSION)
-        {
-            tracing::warn!(target: "memo", function = self.name, "cannot remove persisted entries: {e}");
+        if let Some(p) = &self.persist {
+            p.clear();
         }
     }
 
@@ -319,15 +310,19 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
     pub fn clear_entry(&self, key: Result<Key, KeyError>) -> bool {
         let Ok(key) = key else { return false };
         let mut removed = self.store.remove(key.0);
-        if let Some((_, dir)) = &self.persist {
-            removed |= std::fs::remove_file(self.file(dir, key)).is_ok();
+        if let Some(p) = &self.persist {
+            removed |= p.remove(key.0);
         }
         removed
     }
 
-    /// Counters.
+    /// Counters. A stored value that failed to load counts as a miss, not a hit.
     pub fn stats(&self) -> Stats {
-        self.store.stats()
+        let mut stats = self.store.stats();
+        let failed = self.failed_loads.load(Ordering::Relaxed);
+        stats.hits = stats.hits.saturating_sub(failed);
+        stats.misses += self.uncounted_misses.load(Ordering::Relaxed);
+        stats
     }
 }
 

@@ -29,7 +29,7 @@
 //! |---|---|
 //! | `ttl = 90` / `"1h30m"` / `Duration` expr | entries expire this long after insertion (memory and disk) |
 //! | `max_entries = N` | keep at most N entries, evicting the least recently used |
-//! | `persist = "disk"` (or `true`) | also store entries on disk (see [`persist`]) |
+//! | `persist = "disk"` (or `true`) | also store entries on disk (see [Persistence](#persistence)) |
 //! | `show_spinner = false` / `"text"` | by default (`true`, as in Streamlit) each miss emits the `tracing` event ``Running `f(...)`.`` ([`cache_store::events`]); `false` turns it off, a string gives other text |
 //! | `hash_funcs(Type = path, ...)` | hash arguments of `Type` as `path(&arg)` instead |
 //! | `storage = "clone"` | copy-on-write storage for [`storage::CloneIsolated`] types (default `"serialized"`) |
@@ -75,6 +75,32 @@
 //!   copy. Different keys compute in parallel; recursion works. A panic reaches its caller,
 //!   caches nothing and leaves nobody waiting.
 //! - On a miss the caller gets the computed value itself; the cache keeps its own copy.
+//! - A return type the default storage cannot round-trip through bincode (internally tagged or
+//!   untagged enums, `#[serde(flatten)]`, anything needing a self-describing format) is found
+//!   on the function's first computation: one `tracing` ERROR (target `memo`) names the type and
+//!   the fixes (`storage = "clone"`, `#[singleton]`, or dropping those serde attributes), and
+//!   from then on every call computes its value, uncached (counted as misses). It does not
+//!   panic: a cache must never be the reason a program stops. A stored value that fails to
+//!   decode later (a `Deserialize` that rejects what its `Serialize` wrote) is dropped,
+//!   recomputed, and counted as a miss, never a hit.
+//!
+//! # Persistence
+//!
+//! `persist = "disk"` writes each computed entry to `<dir>/<function key>-<value key>.memo`
+//! (directory: [`set_cache_dir`], else `MEMO_CACHE_DIR`, else the user cache directory; see
+//! [`persist`]), and reads it back on a memory miss, in this process or a later one. The
+//! format, backend and rules are [`cache_store::persist`]'s, shared with legacy-cache:
+//! - every entry carries its function and argument keys, creation time, TTL, checksums and a
+//!   **type fingerprint** of the return type (its type name plus a structural hash of its serde
+//!   shape: field names and order, primitive types, variants, nested types through aliases). A
+//!   changed return type (`type Span = (u32, u32)` becoming `(i32, i32)`, swapped struct
+//!   fields) makes old entries a miss rather than a wrong value. What the fingerprint cannot
+//!   see is listed in [`cache_store::persist::schema`];
+//! - `ttl` applies on disk too; a corrupt, truncated, foreign, other-type or undecodable entry
+//!   is a miss with a warning and is replaced; a failed write is a warning, the value is still
+//!   returned and kept in memory; persistence never panics and is never an outage;
+//! - `f::clear()` and [`clear_all`] also remove temporary files left by writes interrupted by a
+//!   crash; the first disk access of a process removes those older than a minute.
 //!
 //! # Cargo features
 //!
@@ -92,6 +118,7 @@ pub use cache_key::{CacheKey, Key, KeyHash, KeyHasher};
 pub use cache_store::Stats;
 pub use function::{Codec, MemoFn, MemoOptions};
 pub use memo_macros::memo;
+pub use persist::set_cache_dir;
 
 static REGISTRY: cache_store::Registry = cache_store::Registry::new();
 
@@ -116,9 +143,9 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> cache_store::Counted for Memo
 /// ```
 pub fn clear_all() {
     REGISTRY.clear_all();
-    let dir = persist::cache_dir();
-    if let Err(e) = cache_store::disk::remove_matching(&dir, "", persist::EXTENSION) {
-        tracing::warn!(target: "memo", dir = %dir.display(), "cannot remove persisted entries: {e}");
+    use cache_store::persist::Backend as _;
+    if let Err(e) = persist::BACKEND.clear_all() {
+        tracing::warn!(target: "memo", dir = %persist::cache_dir().display(), "cannot remove persisted entries: {e}");
     }
 }
 

@@ -7,8 +7,10 @@
 //!   the value's size.
 //! - [`CopyOnWrite`] stores the value and hands out `clone()`s. Only for types whose clone is
 //!   already isolated ([`CloneIsolated`]): polars frames share immutable buffers and copy before
-//!   any write, `Arc<str>` is immutable, `String` and `Vec` copy. Cost per hit: a clone, O(1) for
-//!   frames. Select it with `#[memo(storage = "clone")]`.
+//!   any write, `Arc<str>` is immutable, `String` and `Vec` copy. Cost per hit: one clone, O(1)
+//!   for frames, made after the store's lock is released (the store holds an `Arc<T>` and only
+//!   the `Arc` is cloned under the lock), so a slow clone never blocks other callers. Select it
+//!   with `#[memo(storage = "clone")]`.
 
 use std::sync::Arc;
 
@@ -25,6 +27,11 @@ pub trait Storage<T>: 'static {
     fn store(value: &T) -> Result<Self::Stored, CodecError>;
     /// Produces the caller's own value from a stored one.
     fn load(stored: &Self::Stored) -> Result<T, CodecError>;
+    /// Checks, once per function, that a stored value can be loaded back at all (whether the
+    /// type survives the round trip).
+    fn verify(stored: &Self::Stored) -> Result<(), CodecError> {
+        Self::load(stored).map(drop)
+    }
     /// Bytes held, for `stats()`.
     fn weigh(stored: &Self::Stored) -> usize;
     /// The stored form's bytes when it already is the persisted encoding.
@@ -69,7 +76,8 @@ impl<T: Serialize + DeserializeOwned + 'static> Storage<T> for Serialized {
     }
 }
 
-/// Copy-on-write storage: the cache keeps the value, every hit gets a `clone()`.
+/// Copy-on-write storage: the cache keeps the value (behind an `Arc`, so the store's lock only
+/// ever clones the `Arc`), every hit gets one `clone()` of it.
 ///
 /// ```
 /// use memo::storage::{CopyOnWrite, Storage};
@@ -77,32 +85,37 @@ impl<T: Serialize + DeserializeOwned + 'static> Storage<T> for Serialized {
 /// let stored = <CopyOnWrite as Storage<String>>::store(&"abc".to_string()).unwrap();
 /// let mut mine: String = <CopyOnWrite as Storage<String>>::load(&stored).unwrap();
 /// mine.push('!');
-/// assert_eq!(stored, "abc"); // the cache's copy is untouched
+/// assert_eq!(*stored, "abc"); // the cache's copy is untouched
 /// ```
 #[derive(Debug)]
 pub struct CopyOnWrite;
 
 impl<T: CloneIsolated + Send + Sync + 'static> Storage<T> for CopyOnWrite {
-    type Stored = T;
+    type Stored = Arc<T>;
 
-    fn store(value: &T) -> Result<T, CodecError> {
-        Ok(value.clone())
+    fn store(value: &T) -> Result<Arc<T>, CodecError> {
+        Ok(Arc::new(value.clone()))
     }
 
-    fn load(stored: &T) -> Result<T, CodecError> {
-        Ok(stored.clone())
+    fn load(stored: &Arc<T>) -> Result<T, CodecError> {
+        Ok(T::clone(stored))
     }
 
-    fn weigh(stored: &T) -> usize {
+    fn verify(_: &Arc<T>) -> Result<(), CodecError> {
+        // A clone cannot fail; no need to make one.
+        Ok(())
+    }
+
+    fn weigh(stored: &Arc<T>) -> usize {
         stored.approx_bytes()
     }
 
-    fn as_bytes(_: &T) -> Option<&[u8]> {
+    fn as_bytes(_: &Arc<T>) -> Option<&[u8]> {
         None
     }
 
-    fn from_disk(_bytes: Vec<u8>, value: &T) -> Result<T, CodecError> {
-        Ok(value.clone())
+    fn from_disk(_bytes: Vec<u8>, value: &T) -> Result<Arc<T>, CodecError> {
+        Ok(Arc::new(value.clone()))
     }
 }
 

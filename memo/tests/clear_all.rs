@@ -1,7 +1,7 @@
 //! `memo::clear_all()` (Streamlit's `st.cache_data.clear()`, `test_clear_all_caches`): every memo
 //! function recomputes and every persisted `*.memo` file goes. In its own binary, because it
-//! clears every cache of the process, and with `MEMO_CACHE_DIR` pointed at a temporary directory
-//! so it cannot touch the user's real cache.
+//! clears every cache of the process, and with `memo::set_cache_dir` pointing at a temporary
+//! directory so it cannot touch the user's real cache.
 
 #![allow(clippy::disallowed_names)] // Streamlit's test names: foo, bar
 
@@ -27,9 +27,11 @@ fn bar(x: u8) -> u8 {
 #[test]
 fn test_clear_all_caches() {
     let dir = tempfile::tempdir().unwrap();
-    // SAFETY: the only test of this binary; set before any cached function exists.
-    unsafe { std::env::set_var("MEMO_CACHE_DIR", dir.path()) };
+    memo::set_cache_dir(Some(dir.path().to_path_buf()));
     std::fs::write(dir.path().join("notes.txt"), b"not ours").unwrap();
+    // Debris of a write interrupted by a crash (a fresh one: the sweep on first access leaves it).
+    let debris = format!(".{:032x}-{:032x}.memo.4242.0.tmp", 1, 2);
+    std::fs::write(dir.path().join(&debris), b"half").unwrap();
 
     foo(1);
     foo(2);
@@ -58,6 +60,10 @@ fn test_clear_all_caches() {
     assert_eq!(foo::stats().entries, 0);
     assert_eq!(bar::stats().entries, 0);
     assert_eq!(memo_files(), 0, "persisted entries removed");
+    assert!(
+        !dir.path().join(&debris).exists(),
+        "temporary files of interrupted writes removed"
+    );
     assert!(
         dir.path().join("notes.txt").exists(),
         "other files are left alone"

@@ -2,10 +2,10 @@
 //! bad files, per-function clearing, TTL on disk, an unwritable directory, and a second process
 //! finding what the first one persisted.
 //!
-//! `MEMO_CACHE_DIR` is process-wide and read once per function (at its first call), so every test
-//! here calls [`cache_dir`] first: it points the variable at one temporary directory, once. Tests
-//! that compare directory listings hold [`serial`] so they do not see each other's files. Tests
-//! named `child_*` do nothing unless this binary was re-executed by a parent test for them.
+//! Every test here calls [`cache_dir`] first: it points memo at one temporary directory with
+//! `memo::set_cache_dir` (child processes get it through `MEMO_CACHE_DIR`). Tests that compare
+//! directory listings hold [`serial`] so they do not see each other's files. Tests named
+//! `child_*` do nothing unless this binary was re-executed by a parent test for them.
 
 #![allow(clippy::disallowed_names)] // Streamlit's test names: foo, bar
 
@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use cache_store::disk::{EntryHeader, read_entry, write_entry};
+use cache_store::persist::{Backend, DiskBackend, Entry, EntryHeader, EntryKey, Naming};
 use common::Capture;
 use memo::memo;
 #[cfg(feature = "polars")]
@@ -39,11 +39,47 @@ fn cache_dir() -> &'static Path {
             .tempdir()
             .expect("temp dir")
             .keep();
-        // SAFETY: runs once, first thing in every test of this binary, before any cached function
-        // (the only reader of this variable) is created.
-        unsafe { std::env::set_var("MEMO_CACHE_DIR", &dir) };
+        memo::set_cache_dir(Some(dir.clone()));
         dir
     })
+}
+
+/// The backend memo uses, over the same directory, for writing and reading entries directly.
+fn backend() -> DiskBackend {
+    DiskBackend::at(cache_dir(), Naming::function_first(".memo"))
+}
+
+fn fingerprint<T: serde::Serialize + serde::de::DeserializeOwned + 'static>() -> u64 {
+    memo::Codec::<T>::bincode().fingerprint()
+}
+
+/// Writes an entry for `(f, v)` holding `value`, as memo would have written it.
+fn write_entry<T: serde::Serialize + serde::de::DeserializeOwned + 'static>(
+    f: u128,
+    v: u128,
+    created_ms: Option<u64>,
+    value: &T,
+) {
+    let key = EntryKey {
+        function: f,
+        value: v,
+    };
+    let mut header = EntryHeader::now(key, fingerprint::<T>(), None);
+    if let Some(ms) = created_ms {
+        header.created_ms = ms;
+    }
+    backend()
+        .put(&header, &memo::codec::encode(value).unwrap())
+        .unwrap();
+}
+
+fn read_entry(f: u128, v: u128) -> Option<Entry> {
+    backend()
+        .get(EntryKey {
+            function: f,
+            value: v,
+        })
+        .unwrap()
 }
 
 fn serial() -> MutexGuard<'static, ()> {
@@ -167,9 +203,12 @@ fn test_read_persisted_data() {
     });
     let (fkey, _) = split_name(&files[0]);
     // A file for argument 2 that this process never computed: the call reads it.
-    let header = EntryHeader::now(fkey, value_key("x", &2u32));
-    let payload = memo::codec::encode(&"mock_persisted_value".to_string()).unwrap();
-    write_entry(&path_of(fkey, header.value), &header, &payload).unwrap();
+    write_entry(
+        fkey,
+        value_key("x", &2u32),
+        None,
+        &"mock_persisted_value".to_string(),
+    );
     let runs = READ_RUNS.load(Ordering::SeqCst);
     assert_eq!(read_back(2), "mock_persisted_value", "the disk value wins");
     assert_eq!(read_back(2), "mock_persisted_value", "and is now in memory");
@@ -202,11 +241,28 @@ fn test_read_bad_persisted_data() {
     let other = fs::read(path_of(fkey, value_key("x", &0u32))).unwrap();
 
     let undecodable = {
-        // A valid file whose payload is not a String (a lone 0xff byte).
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("x");
-        write_entry(&p, &EntryHeader::now(fkey, value_key("x", &1u32)), &[0xff]).unwrap();
-        fs::read(&p).unwrap()
+        // A valid file of the right type whose payload is not a String (a lone 0xff byte).
+        let key = EntryKey {
+            function: fkey,
+            value: value_key("x", &1u32),
+        };
+        let header = EntryHeader::now(key, fingerprint::<String>(), None);
+        cache_store::persist::format::encode_entry(&Entry {
+            header,
+            payload: vec![0xff],
+        })
+    };
+    let other_type = {
+        let key = EntryKey {
+            function: fkey,
+            value: value_key("x", &1u32),
+        };
+        // The encoding of a `String` "fresh1"-like value, but written for `Vec<u8>`.
+        let header = EntryHeader::now(key, fingerprint::<Vec<u8>>(), None);
+        cache_store::persist::format::encode_entry(&Entry {
+            header,
+            payload: memo::codec::encode(&b"stale".to_vec()).unwrap(),
+        })
     };
     let mut flipped = good.clone();
     *flipped.last_mut().unwrap() ^= 1;
@@ -218,6 +274,7 @@ fn test_read_bad_persisted_data() {
         ("foreign", b"\x80\x04K\x01.".to_vec()),
         ("another entry's file", other),
         ("undecodable payload", undecodable),
+        ("another type's entry", other_type),
     ];
     for (what, bytes) in cases {
         assert!(bad_files::clear_entry(1), "{what}: reset memory and disk");
@@ -239,10 +296,11 @@ fn test_read_bad_persisted_data() {
             warnings[0].message
         );
         // The bad file was replaced by a good one.
-        let (_, payload) = read_entry(&path, fkey, value_key("x", &1u32))
-            .unwrap()
-            .expect("rewritten");
-        assert_eq!(memo::codec::decode::<String>(&payload).unwrap(), "fresh1");
+        let entry = read_entry(fkey, value_key("x", &1u32)).expect("rewritten");
+        assert_eq!(
+            memo::codec::decode::<String>(&entry.payload).unwrap(),
+            "fresh1"
+        );
     }
 }
 
@@ -316,34 +374,36 @@ fn ttl_is_honoured_on_disk() {
     });
     let (fkey, _) = split_name(&files[0]);
     let vkey = value_key("x", &1u32);
-    let payload = memo::codec::encode(&"from disk".to_string()).unwrap();
-    let now_ms = EntryHeader::now(0, 0).created_ms;
+    let from_disk = "from disk".to_string();
+    let now_ms = EntryHeader::now(
+        EntryKey {
+            function: 0,
+            value: 0,
+        },
+        0,
+        None,
+    )
+    .created_ms;
 
     // Two hours old: expired, not served, replaced.
-    let old = EntryHeader {
-        function: fkey,
-        value: vkey,
-        created_ms: now_ms - 2 * 3600 * 1000,
-    };
-    write_entry(&path_of(fkey, vkey), &old, &payload).unwrap();
+    write_entry(fkey, vkey, Some(now_ms - 2 * 3600 * 1000), &from_disk);
     let runs = RUNS.load(Ordering::SeqCst);
     assert_eq!(fresh_only(1), "computed1");
     assert_eq!(RUNS.load(Ordering::SeqCst), runs + 1);
-    let (h, _) = read_entry(&path_of(fkey, vkey), fkey, vkey)
-        .unwrap()
-        .unwrap();
+    let h = read_entry(fkey, vkey).unwrap().header;
     assert!(
         h.age() < Duration::from_secs(60),
         "replaced by a fresh file"
     );
+    assert_eq!(
+        h.ttl_ms,
+        Some(3600 * 1000),
+        "the TTL travels with the entry"
+    );
 
     // Ten minutes old: served.
     assert!(fresh_only::clear_entry(1));
-    let recent = EntryHeader {
-        created_ms: now_ms - 10 * 60 * 1000,
-        ..old
-    };
-    write_entry(&path_of(fkey, vkey), &recent, &payload).unwrap();
+    write_entry(fkey, vkey, Some(now_ms - 10 * 60 * 1000), &from_disk);
     let runs = RUNS.load(Ordering::SeqCst);
     assert_eq!(fresh_only(1), "from disk");
     assert_eq!(RUNS.load(Ordering::SeqCst), runs);
@@ -468,4 +528,117 @@ fn child_unwritable_directory() {
         .any(|e| e.level == tracing::Level::WARN && e.message.contains("cannot write"));
     assert!(warned, "{:?}", cap.events());
     println!("CHILD-UNWRITABLE ok");
+}
+
+// A return type that changed between two builds, with the same function key.
+
+mod v1 {
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    pub struct Point {
+        pub x: u32,
+        pub y: u32,
+    }
+}
+
+mod v2 {
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    pub struct Point {
+        pub y: u32,
+        pub x: u32,
+    }
+}
+
+/// The cache of `app::span` as a build whose return type is `T` would create it: same module,
+/// name and tokens (a `type Span = ..` alias changed, the function's text did not).
+fn span_fn<T>() -> memo::MemoFn<T, std::sync::Arc<[u8]>>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    memo::MemoFn::new::<memo::storage::Serialized>(
+        "app",
+        "span",
+        0x5ba9,
+        memo::MemoOptions {
+            persist: Some(memo::Codec::<T>::bincode()),
+            ..Default::default()
+        },
+    )
+}
+
+#[test]
+fn a_changed_return_type_is_a_miss_never_a_wrong_value() {
+    cache_dir();
+    let _g = serial();
+    let key = || Ok(memo::Key(0x77));
+    let before = span_fn::<(u32, u32)>();
+    before.clear();
+    assert_eq!(before.call(key(), || (7, 9)), (7, 9));
+
+    // Next build: `type Span = (i32, i32)`. The bytes of (7, 9) decode as (-4, -5) in bincode.
+    let after = span_fn::<(i32, i32)>();
+    let cap = Capture::default();
+    assert_eq!(
+        cap.run(|| after.call(key(), || (1, 2))),
+        (1, 2),
+        "recomputed, not read back as another type"
+    );
+    let warned = cap
+        .events()
+        .iter()
+        .any(|e| e.message.contains("different return type"));
+    assert!(warned, "{:?}", cap.events());
+    assert_eq!(after.call(key(), || (3, 4)), (1, 2), "then cached as usual");
+
+    // A struct whose fields were swapped: same shape to bincode, swapped values.
+    let first = span_fn::<v1::Point>();
+    first.clear();
+    assert_eq!(
+        first.call(key(), || v1::Point { x: 1, y: 2 }),
+        v1::Point { x: 1, y: 2 }
+    );
+    let swapped = span_fn::<v2::Point>();
+    assert_eq!(
+        swapped.call(key(), || v2::Point { y: 20, x: 10 }),
+        v2::Point { y: 20, x: 10 },
+        "recomputed, not {{ y: 1, x: 2 }}"
+    );
+    swapped.clear();
+}
+
+#[test]
+fn clearing_removes_temporary_files_of_crashed_writes() {
+    cache_dir();
+    let _g = serial();
+    #[memo(persist = "disk")]
+    fn crashed(x: u8) -> u8 {
+        x
+    }
+    let files = new_files(|| {
+        crashed(1);
+    });
+    let (fkey, _) = split_name(&files[0]);
+    // What a process killed between writing and renaming leaves behind.
+    let debris = format!(".{fkey:032x}-{:032x}.memo.4242.0.tmp", 99u128);
+    fs::write(cache_dir().join(&debris), b"half a value").unwrap();
+    crashed::clear();
+    assert!(
+        !listing().contains(&debris),
+        "clear() removes the function's temporary files too"
+    );
+}
+
+#[test]
+fn the_directory_can_be_changed_at_run_time() {
+    cache_dir();
+    let _g = serial();
+    #[memo(persist = "disk")]
+    fn moved(x: u8) -> u8 {
+        x
+    }
+    let elsewhere = tempfile::tempdir().unwrap();
+    memo::set_cache_dir(Some(elsewhere.path().to_path_buf()));
+    moved(1);
+    memo::set_cache_dir(Some(cache_dir().to_path_buf()));
+    let there = fs::read_dir(elsewhere.path()).unwrap().count();
+    assert_eq!(there, 1, "written where the directory pointed at the time");
 }

@@ -103,7 +103,7 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
     // rather than at the attribute.
     let storage = syn::Ident::new(&storage.to_string(), span);
     let stored_ty = if storage == "CopyOnWrite" {
-        quote_spanned!(span=> #value_ty)
+        quote_spanned!(span=> ::std::sync::Arc<#value_ty>)
     } else {
         quote_spanned!(span=> ::std::sync::Arc<[u8]>)
     };

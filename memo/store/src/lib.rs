@@ -6,7 +6,9 @@
 //! - [`clock`]: the time source, with a per-thread mock so TTL tests need no sleeping;
 //! - [`registry`]: the list of live caches behind `memo::clear_all()` and friends, and the
 //!   per-instantiation caches of generic functions ([`Instances`]);
-//! - [`disk`]: atomic, checksummed entry files for persistence;
+//! - [`persist`]: persistence, the one home of entries that outlive the process: a fallible
+//!   backend trait with a disk implementation, the entry format, the codec, type fingerprints
+//!   and the warned-miss policy memo and legacy-cache share;
 //! - `testing` (only with the `testing` feature, which test suites turn on in their
 //!   `[dev-dependencies]`): helpers for the tests of the store and of the crates built on it: a
 //!   deadlock guard and a reference model of the store's semantics.
@@ -25,8 +27,8 @@
 //! ```
 
 pub mod clock;
-pub mod disk;
 pub mod events;
+pub mod persist;
 pub mod registry;
 pub mod store;
 #[cfg(feature = "testing")]

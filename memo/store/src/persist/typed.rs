@@ -1,0 +1,272 @@
+//! The persistence policy shared by memo and legacy-cache: typed entries over any [`Backend`],
+//! where every failure is a warned miss.
+
+use std::fmt;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use super::codec::{Codec, RoundTripError};
+use super::{Backend, EntryHeader, EntryKey, ErrorKind};
+
+/// How one cached function persists, as parameters rather than code: memo passes its TTL,
+/// legacy-cache passes `ttl: None` (persisted values never expire).
+#[derive(Debug, Clone, Copy)]
+pub struct PersistedConfig {
+    /// The function key.
+    pub function: u128,
+    /// The function's name, for messages.
+    pub name: &'static str,
+    /// Entries older than this are a miss (and removed); `None`: they never expire.
+    pub ttl: Option<Duration>,
+    /// Emits a warning for the function (the caller's tracing target).
+    pub warn: fn(&'static str, fmt::Arguments<'_>),
+    /// Emits an error for the function (the caller's tracing target).
+    pub error: fn(&'static str, fmt::Arguments<'_>),
+    /// Appended to the error about a type that cannot round-trip: the caller's way out.
+    pub round_trip_fix: &'static str,
+}
+
+/// A value read back, with its encoding and age.
+#[derive(Debug)]
+pub struct Loaded<T> {
+    /// The decoded value.
+    pub value: T,
+    /// Its encoding, as stored.
+    pub bytes: Vec<u8>,
+    /// How long ago it was computed.
+    pub age: Duration,
+}
+
+/// The persisted entries of one function.
+///
+/// - [`Persisted::load`]: the stored value, or `None` on a miss. Unusable entries (corrupt,
+///   another key, another type, expired, undecodable) are a miss, are removed, and all but
+///   expiry log a warning. A backend that is unavailable, slow or failing is a warned miss.
+/// - [`Persisted::save`]: stores a value; a failure is a warning (the caller keeps the value).
+///   The first save checks that the type round-trips through the codec; if it does not, one
+///   error names the type and the fix, and the function is not persisted for the rest of the
+///   process.
+///
+/// ```
+/// use std::sync::LazyLock;
+/// use cache_store::persist::{codec::Codec, DiskBackend, Naming, Persisted, PersistedConfig};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let backend: &'static DiskBackend =
+///     Box::leak(Box::new(DiskBackend::at(dir.path(), Naming::FUNCTION_FIRST)));
+/// let p = Persisted::new(backend, Codec::<String>::bincode(), PersistedConfig {
+///     function: 1,
+///     name: "f",
+///     ttl: None,
+///     warn: |_, m| eprintln!("{m}"),
+///     error: |_, m| eprintln!("{m}"),
+///     round_trip_fix: "",
+/// });
+/// assert!(p.load(7).is_none());
+/// p.save(7, &"hello".to_string(), None);
+/// assert_eq!(p.load(7).unwrap().value, "hello");
+/// ```
+pub struct Persisted<T> {
+    backend: &'static dyn Backend,
+    codec: Codec<T>,
+    config: PersistedConfig,
+    fingerprint: OnceLock<u64>,
+    /// Set once the first save has checked the round trip.
+    verified: OnceLock<Result<(), RoundTripError>>,
+    disabled: AtomicBool,
+}
+
+impl<T> fmt::Debug for Persisted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Persisted")
+            .field("backend", &self.backend)
+            .field("function", &self.config.name)
+            .field("ttl", &self.config.ttl)
+            .finish()
+    }
+}
+
+impl<T> Persisted<T> {
+    /// Persistence of one function in `backend`.
+    pub fn new(backend: &'static dyn Backend, codec: Codec<T>, config: PersistedConfig) -> Self {
+        Self {
+            backend,
+            codec,
+            config,
+            fingerprint: OnceLock::new(),
+            verified: OnceLock::new(),
+            disabled: AtomicBool::new(false),
+        }
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &'static dyn Backend {
+        self.backend
+    }
+
+    /// The codec.
+    pub fn codec(&self) -> &Codec<T> {
+        &self.codec
+    }
+
+    /// The type fingerprint entries of this function carry (traced once, on first use).
+    pub fn fingerprint(&self) -> u64 {
+        *self.fingerprint.get_or_init(|| self.codec.fingerprint())
+    }
+
+    /// Whether persistence was turned off because the type cannot round-trip.
+    pub fn disabled(&self) -> bool {
+        self.disabled.load(Ordering::Relaxed)
+    }
+
+    fn key(&self, value: u128) -> EntryKey {
+        EntryKey {
+            function: self.config.function,
+            value,
+        }
+    }
+
+    fn warn(&self, args: fmt::Arguments<'_>) {
+        (self.config.warn)(self.config.name, args);
+    }
+
+    fn drop_entry(&self, key: EntryKey, why: fmt::Arguments<'_>) {
+        self.warn(format_args!(
+            "ignoring persisted entry ({why}); recomputing and replacing it"
+        ));
+        let _ = self.backend.remove(key);
+    }
+
+    /// The persisted value of `value_key`, if a usable one exists (see the type docs).
+    pub fn load(&self, value_key: u128) -> Option<Loaded<T>> {
+        if self.disabled() {
+            return None;
+        }
+        let key = self.key(value_key);
+        let entry = match self.backend.get(key) {
+            Ok(Some(entry)) => entry,
+            Ok(None) => return None,
+            Err(e) if e.kind == ErrorKind::Corrupt => {
+                self.drop_entry(key, format_args!("{e}"));
+                return None;
+            }
+            Err(e) => {
+                self.warn(format_args!(
+                    "cannot read the persisted entry ({e}); computing the value instead"
+                ));
+                return None;
+            }
+        };
+        let header = entry.header;
+        if header.key != key {
+            self.drop_entry(
+                key,
+                format_args!("it holds the entry of another function or arguments"),
+            );
+            return None;
+        }
+        if header.fingerprint != self.fingerprint() {
+            self.drop_entry(
+                key,
+                format_args!(
+                    "it was written for a different return type than `{}`",
+                    std::any::type_name::<T>()
+                ),
+            );
+            return None;
+        }
+        let age = header.age();
+        if self.config.ttl.is_some_and(|ttl| age >= ttl) {
+            let _ = self.backend.remove(key);
+            return None;
+        }
+        match self.codec.decode(&entry.payload) {
+            Ok(value) => Some(Loaded {
+                value,
+                bytes: entry.payload,
+                age,
+            }),
+            Err(e) => {
+                self.drop_entry(
+                    key,
+                    format_args!("it does not decode as the function's return type: {e}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Checks once that values of `T` survive the codec; on failure reports one error and turns
+    /// persistence off. `bytes`: the value's encoding, when the caller already has it.
+    fn round_trip_ok(&self, value: &T, bytes: Option<&[u8]>) -> bool {
+        let verdict = self.verified.get_or_init(|| match bytes {
+            Some(b) => self.codec.decode(b).map(drop).map_err(|e| RoundTripError {
+                type_name: std::any::type_name::<T>(),
+                encoding: false,
+                detail: e.0,
+            }),
+            None => self.codec.round_trip(value).map(drop),
+        });
+        match verdict {
+            Ok(()) => true,
+            Err(e) => {
+                if !self.disabled.swap(true, Ordering::Relaxed) {
+                    (self.config.error)(
+                        self.config.name,
+                        format_args!(
+                            "`{}()` cannot be persisted: {e}. {}",
+                            self.config.name, self.config.round_trip_fix
+                        ),
+                    );
+                }
+                false
+            }
+        }
+    }
+
+    /// Persists `value` under `value_key`; `bytes` is its encoding when the caller has it.
+    pub fn save(&self, value_key: u128, value: &T, bytes: Option<&[u8]>) {
+        if self.disabled() || !self.round_trip_ok(value, bytes) {
+            return;
+        }
+        let encoded;
+        let payload = match bytes {
+            Some(b) => b,
+            None => match self.codec.encode(value) {
+                Ok(b) => {
+                    encoded = b;
+                    &encoded
+                }
+                Err(e) => {
+                    self.warn(format_args!("cannot encode the value to persist it ({e})"));
+                    return;
+                }
+            },
+        };
+        let header = EntryHeader::now(self.key(value_key), self.fingerprint(), self.config.ttl);
+        if let Err(e) = self.backend.put(&header, payload) {
+            self.warn(format_args!(
+                "cannot write the persisted entry ({e}); the value is returned and kept in memory only"
+            ));
+        }
+    }
+
+    /// Removes the entry of `value_key`; whether there was one.
+    pub fn remove(&self, value_key: u128) -> bool {
+        match self.backend.remove(self.key(value_key)) {
+            Ok(removed) => removed,
+            Err(e) => {
+                self.warn(format_args!("cannot remove the persisted entry ({e})"));
+                false
+            }
+        }
+    }
+
+    /// Removes every entry of the function.
+    pub fn clear(&self) {
+        if let Err(e) = self.backend.clear_function(self.config.function) {
+            self.warn(format_args!("cannot remove persisted entries ({e})"));
+        }
+    }
+}
