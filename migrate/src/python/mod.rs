@@ -18,8 +18,8 @@ mod scope;
 pub use drive::{PyRun, process};
 pub use pins::pin_findings;
 
-use crate::model::FileError;
 use crate::edit::apply_edits;
+use crate::model::FileError;
 use crate::model::{Applicability, Edit, Finding, Rule};
 use collect::{ClearForm, Collector};
 use ruff_python_ast::visitor::Visitor;
