@@ -119,6 +119,8 @@ pub use cache_store::Stats;
 pub use function::{Codec, MemoFn, MemoOptions};
 pub use memo_macros::memo;
 pub use persist::set_cache_dir;
+#[cfg(feature = "redis")]
+pub use persist::set_redis_url;
 
 static REGISTRY: cache_store::Registry = cache_store::Registry::new();
 
@@ -147,6 +149,10 @@ pub fn clear_all() {
     if let Err(e) = persist::BACKEND.clear_all() {
         tracing::warn!(target: "memo", dir = %persist::cache_dir().display(), "cannot remove persisted entries: {e}");
     }
+    #[cfg(feature = "redis")]
+    if let Err(e) = persist::REDIS.clear_all() {
+        tracing::warn!(target: "memo", "cannot remove memo's entries from Redis: {e}");
+    }
 }
 
 #[doc(hidden)]
@@ -157,6 +163,22 @@ pub mod __private {
 
     pub use crate::function::{Codec, MemoFn, MemoOptions};
     pub use crate::storage::{CopyOnWrite, Serialized};
+
+    /// `persist = "redis"` expands to `redis_enabled::<()>()`: true with the `redis` feature, and
+    /// without it a compile error that says how to turn the feature on.
+    pub const fn redis_enabled<X: RedisFeature>() -> bool {
+        true
+    }
+
+    /// Implemented only when memo's `redis` cargo feature is on.
+    #[diagnostic::on_unimplemented(
+        message = "`persist = \"redis\"` needs memo's `redis` cargo feature",
+        label = "requires the `redis` feature of memo",
+        note = "in Cargo.toml: memo = {{ version = \"...\", features = [\"redis\"] }}"
+    )]
+    pub trait RedisFeature {}
+    #[cfg(feature = "redis")]
+    impl RedisFeature for () {}
 
     /// The per-function static, registered for [`crate::clear_all`] on creation.
     pub fn static_cache<C: cache_store::Clear + 'static>(
