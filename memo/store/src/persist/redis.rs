@@ -195,6 +195,12 @@ impl Breaker {
         self.failing.swap(true, Ordering::AcqRel)
     }
 
+    /// Forgets past failures (another server, another configuration).
+    fn reset(&self) {
+        self.open_until.store(0, Ordering::Release);
+        self.failing.store(false, Ordering::Release);
+    }
+
     /// Records a success; whether it ends a failure episode.
     fn succeed(&self) -> bool {
         if self.open_until.load(Ordering::Acquire) != 0 {
@@ -298,6 +304,7 @@ impl RedisBackend {
     pub fn set_config(&self, config: RedisConfig) {
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = config;
         self.drop_idle();
+        self.breaker.reset();
     }
 
     /// The key of an entry: `<prefix>:<function key>:<value key>`.
@@ -342,6 +349,15 @@ impl RedisBackend {
         }
     }
 
+    /// When the URL changed since the last operation: the old server's failures say nothing
+    /// about the new one, so the breaker starts closed.
+    fn follow_url(&self, url: &str) {
+        let guard = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.as_ref().is_some_and(|pool| pool.url != url) {
+            self.breaker.reset();
+        }
+    }
+
     fn drop_idle(&self) {
         if let Some(pool) = &mut *self.pool.lock().unwrap_or_else(|e| e.into_inner()) {
             pool.idle.clear();
@@ -352,7 +368,14 @@ impl RedisBackend {
     fn checkout(&self, url: &str) -> Result<Result<Connection, Client>, PersistError> {
         let mut guard = self.pool.lock().unwrap_or_else(|e| e.into_inner());
         let pool = guard.get_or_insert_with(Pool::default);
-        if pool.client.is_none() || pool.url != url {
+        if pool.url != url {
+            *pool = Pool {
+                url: url.to_string(),
+                client: None,
+                idle: Vec::new(),
+            };
+        }
+        if pool.client.is_none() {
             let client = Client::open(url).map_err(|e| {
                 PersistError::new(
                     ErrorKind::Unavailable,
@@ -362,11 +385,7 @@ impl RedisBackend {
                     ),
                 )
             })?;
-            *pool = Pool {
-                url: url.to_string(),
-                client: Some(client),
-                idle: Vec::new(),
-            };
+            pool.client = Some(client);
         }
         Ok(match pool.idle.pop() {
             Some(c) => Ok(c),
@@ -399,6 +418,7 @@ impl RedisBackend {
     ) -> Result<R, PersistError> {
         let config = self.config();
         let url = self.url();
+        self.follow_url(&url);
         if !self.breaker.admit(config.backoff) {
             return Err(PersistError::new(
                 ErrorKind::Unavailable,
@@ -687,6 +707,12 @@ mod tests {
         let e = e.expect_err("not a Redis URL");
         assert_eq!(e.kind, ErrorKind::Unavailable);
         assert!(e.detail.contains("invalid Redis URL"), "{e}");
+        assert!(!e.repeated, "the first failure is news");
+        let again = b.get(EntryKey {
+            function: 1,
+            value: 3,
+        });
+        assert!(again.expect_err("still invalid").repeated, "reported once");
     }
 
     #[test]
