@@ -13,9 +13,9 @@
 //! `f::clear()` can remove exactly those.
 //!
 //! Redis (`persist = "redis"`, cargo feature `redis`): the server at the URL given to
-//! [`set_redis_url`], else `MEMO_REDIS_URL`, else `redis://127.0.0.1:6379`, looked up at each
+//! `set_redis_url`, else `MEMO_REDIS_URL`, else `redis://127.0.0.1:6379`, looked up at each
 //! new connection; keys `memo:<function key>:<value key>`; timeouts and limits in
-//! [`set_redis_config`]. See [`cache_store::persist::redis`] for the failure policy.
+//! `set_redis_config`. The Redis backend's module documents the failure policy.
 
 use std::path::PathBuf;
 
@@ -40,15 +40,28 @@ static REDIS_URL: cache_store::persist::redis::RedisUrl =
 pub(crate) static REDIS: cache_store::persist::redis::RedisBackend =
     cache_store::persist::redis::RedisBackend::configured(&REDIS_URL, "memo");
 
+/// Whether a `persist = "redis"` function was created in this process.
+#[cfg(feature = "redis")]
+static REDIS_IN_USE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Where a function persists: `redis` chooses [`REDIS`] (only ever true with the feature, which
 /// the macro's expansion checks).
 pub(crate) fn backend(redis: bool) -> &'static dyn cache_store::persist::Backend {
     #[cfg(feature = "redis")]
     if redis {
+        REDIS_IN_USE.store(true, std::sync::atomic::Ordering::Relaxed);
         return &REDIS;
     }
     let _ = redis;
     &BACKEND
+}
+
+/// Whether [`crate::clear_all`] should empty Redis too: when this process persists to Redis or
+/// chose a server, never merely because the feature is compiled in (the default URL may be a
+/// server this program has nothing to do with).
+#[cfg(feature = "redis")]
+pub(crate) fn redis_in_use() -> bool {
+    REDIS_IN_USE.load(std::sync::atomic::Ordering::Relaxed) || REDIS_URL.is_chosen()
 }
 
 /// Chooses the Redis server of `persist = "redis"` for this process, ahead of `MEMO_REDIS_URL`

@@ -5,7 +5,7 @@
 //!   across machines, the planned second backend) can be unavailable, time out, be slow or hand
 //!   back garbage, so every operation returns a typed [`PersistError`], and nothing in the trait
 //!   assumes a local file. [`DiskBackend`] is the first implementation.
-//! - [`format`]: the entry layout every backend stores (header with format version, keys, type
+//! - [`format`](mod@format): the entry layout every backend stores (header with format version, keys, type
 //!   fingerprint, creation time, TTL and two checksums, then the payload).
 //! - [`codec`]: the one place that knows the byte encoding of values (bincode 2).
 //! - [`schema`]: the type fingerprint, a structural hash of a type's serde shape.

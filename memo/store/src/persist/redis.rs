@@ -1,5 +1,5 @@
 //! The Redis backend (cargo feature `redis`): entries shared by every process that reaches one
-//! Redis server, stored in the same bytes as on disk ([`format`](super::format)).
+//! Redis server, stored in the same bytes as on disk ([`format`](super::format::encode_entry)).
 //!
 //! - Keys: `<prefix>:<function key>:<value key>` (32 lowercase hex digits each), the value the
 //!   encoded entry, with the entry's remaining TTL as the key's expiry (`PX`). Clearing a function
@@ -82,8 +82,10 @@ impl Default for RedisConfig {
 ///
 /// static URL: RedisUrl = RedisUrl::new("MY_REDIS_URL_UNSET_IN_TESTS", "redis://127.0.0.1:6379");
 /// assert_eq!(URL.resolve(), "redis://127.0.0.1:6379");
+/// assert!(!URL.is_chosen());
 /// URL.set(Some("redis://10.0.0.5:6380/2".into()));
 /// assert_eq!(URL.resolve(), "redis://10.0.0.5:6380/2");
+/// assert!(URL.is_chosen());
 /// URL.set(None);
 /// ```
 #[derive(Debug)]
@@ -122,6 +124,16 @@ impl RedisUrl {
     /// The environment variable this setting reads.
     pub fn env_var(&self) -> &'static str {
         self.env
+    }
+
+    /// Whether a URL was chosen, by [`RedisUrl::set`] or the environment (rather than the
+    /// default being in effect).
+    pub fn is_chosen(&self) -> bool {
+        self.chosen
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+            || std::env::var_os(self.env).is_some_and(|v| !v.is_empty())
     }
 }
 
