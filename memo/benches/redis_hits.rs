@@ -57,7 +57,7 @@ where
 
     // memo: the persisted entry of one function, read the way a memory miss reads it.
     let backend: &'static RedisBackend = Box::leak(Box::new(RedisBackend::at(url, "memo")));
-    // The read path is measured, not the timeout: a loaded machine can stall a 600 KB read
+    // The read path is measured, not the timeout: a loaded machine can stall a 740 KB read
     // past the 50 ms default, which would turn the bench into a failure-path measurement.
     backend.set_config(RedisConfig {
         command_timeout: Duration::from_secs(2),
@@ -100,6 +100,7 @@ where
         .and_then(|c| c.get_connection())
         .expect("connect");
     let bytes = codec::encode(&value).expect("encode");
+    eprintln!("{group}/{id}: {} bytes of bincode per value", bytes.len());
     redis::cmd("SET")
         .arg("floor")
         .arg(&bytes[..])
