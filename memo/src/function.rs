@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cache_key::{Key, KeyError};
-use cache_store::persist::{Persisted, PersistedConfig};
+use cache_store::persist::{Claim, Lease, Persisted, PersistedConfig};
 use cache_store::{Clear, Computed, Got, Stats, Store, StoreConfig};
 
 /// Encoder, decoder and type fingerprint of persisted values (only generated with `persist`).
@@ -33,6 +33,8 @@ pub struct MemoOptions<T> {
     pub spinner: Option<&'static str>,
     /// Disk persistence.
     pub persist: Option<Codec<T>>,
+    /// Persist in Redis rather than on disk (`persist = "redis"`).
+    pub redis: bool,
 }
 
 impl<T> Default for MemoOptions<T> {
@@ -42,6 +44,7 @@ impl<T> Default for MemoOptions<T> {
             max_entries: None,
             spinner: None,
             persist: None,
+            redis: false,
         }
     }
 }
@@ -120,7 +123,7 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         let function_key = cache_key::function_key(module, name, tokens);
         let persist = options.persist.map(|codec| {
             Persisted::new(
-                &persist::BACKEND,
+                persist::backend(options.redis),
                 codec,
                 PersistedConfig {
                     function: function_key.0,
@@ -162,6 +165,18 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
             result: loaded.value,
             store: stored,
             age: loaded.age,
+        })
+    }
+
+    /// [`Persisted::claim`], with a found value in its stored form.
+    fn claim(&self, key: Key) -> Option<Result<Computed<T, V>, Option<Lease>>> {
+        Some(match self.persist.as_ref()?.claim(key.0) {
+            Claim::Found(loaded) => Ok(Computed {
+                store: (self.ops.from_disk)(loaded.bytes, &loaded.value).ok(),
+                result: loaded.value,
+                age: loaded.age,
+            }),
+            Claim::Compute(lease) => Err(lease),
         })
     }
 
@@ -229,6 +244,12 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         if storable && let Some(found) = self.read_disk(key) {
             return Ok(found);
         }
+        // On a store shared by processes: wait for one computing this key, or lease it.
+        let _lease = match storable.then(|| self.claim(key)).flatten() {
+            Some(Ok(found)) => return Ok(found),
+            Some(Err(lease)) => lease,
+            None => None,
+        };
         if let Some(text) = self.spinner {
             cache_store::events::spinner("memo", self.module, self.name, text);
         }

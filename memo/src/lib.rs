@@ -30,6 +30,7 @@
 //! | `ttl = 90` / `"1h30m"` / `Duration` expr | entries expire this long after insertion (memory and disk) |
 //! | `max_entries = N` | keep at most N entries, evicting the least recently used |
 //! | `persist = "disk"` (or `true`) | also store entries on disk (see [Persistence](#persistence)) |
+//! | `persist = "redis"` | also store entries in Redis, shared by every process using the server (feature `redis`; see [Redis](#redis)) |
 //! | `show_spinner = false` / `"text"` | by default (`true`, as in Streamlit) each miss emits the `tracing` event ``Running `f(...)`.`` ([`cache_store::events`]); `false` turns it off, a string gives other text |
 //! | `hash_funcs(Type = path, ...)` | hash arguments of `Type` as `path(&arg)` instead |
 //! | `storage = "clone"` | copy-on-write storage for [`storage::CloneIsolated`] types (default `"serialized"`) |
@@ -102,12 +103,35 @@
 //! - `f::clear()` and [`clear_all`] also remove temporary files left by writes interrupted by a
 //!   crash; the first disk access of a process removes those older than a minute.
 //!
+//! # Redis
+//!
+//! `persist = "redis"` (cargo feature `redis`) keeps the memory layer in front and shares
+//! entries through a Redis server: a memory miss reads `memo:<function key>:<value key>`
+//! before computing, and a computed value is written there with the entry's TTL as its expiry.
+//! Entries use the disk format (same fingerprint, checksums and rules), so a corrupt, foreign
+//! or other-type value is a warned miss and is replaced. Server: `memo::set_redis_url`, else
+//! `MEMO_REDIS_URL`, else `redis://127.0.0.1:6379`; timeouts, backoff, size limit and leases:
+//! `memo::persist::set_redis_config`.
+//!
+//! - A miss that finds no value takes a short lease on computing it (`SET NX PX`); other
+//!   processes missing the same key meanwhile poll for the value instead of computing it, and
+//!   compute it themselves if the lease expires first (its holder crashed or hangs).
+//! - Redis is never an outage: connecting and each command have a timeout (tens of
+//!   milliseconds by default); a failure is a miss, warned once per outage, after which Redis is
+//!   skipped for a backoff (a second by default) and then probed again, so a dead server costs
+//!   nearly nothing per call and recovery needs no restart. Values over the size limit stay in
+//!   memory, with one warning per function.
+//! - `f::clear()` deletes exactly that function's keys (found with `SCAN`, never `KEYS`);
+//!   [`clear_all`] deletes every memo entry key; other keys on the server stay.
+//!
 //! # Cargo features
 //!
 //! - `polars` (off by default): [`KeyHash`] for polars `DataFrame`, `Series`, `Column`, `Schema`
 //!   and `DataType` (by content and schema, independent of chunking), and copy-on-write
 //!   `storage = "clone"` for `DataFrame` and `Series`. It is opt-in because polars is by far the
 //!   largest part of the build; a service that never caches frames does not compile it.
+//! - `redis` (off by default): `persist = "redis"` ([Redis](#redis)), with the `redis` client
+//!   crate. Without it, `persist = "redis"` is a compile error that names the feature.
 
 pub mod codec;
 mod function;
@@ -119,6 +143,8 @@ pub use cache_store::Stats;
 pub use function::{Codec, MemoFn, MemoOptions};
 pub use memo_macros::memo;
 pub use persist::set_cache_dir;
+#[cfg(feature = "redis")]
+pub use persist::set_redis_url;
 
 static REGISTRY: cache_store::Registry = cache_store::Registry::new();
 
@@ -131,7 +157,9 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> cache_store::Counted for Memo
 
 /// Empties every `#[memo]` function of this process, and removes every persisted memo entry
 /// (`*.memo`) in the persistence directory, as `st.cache_data.clear()` removes Streamlit's cache
-/// directory.
+/// directory. With the `redis` feature, it also deletes every `memo:<function>:<value>` key
+/// of the Redis server, if this process created a `persist = "redis"` function or chose a
+/// server (`memo::set_redis_url` or `MEMO_REDIS_URL`).
 ///
 /// ```
 /// #[memo::memo]
@@ -147,6 +175,12 @@ pub fn clear_all() {
     if let Err(e) = persist::BACKEND.clear_all() {
         tracing::warn!(target: "memo", dir = %persist::cache_dir().display(), "cannot remove persisted entries: {e}");
     }
+    #[cfg(feature = "redis")]
+    if persist::redis_in_use()
+        && let Err(e) = persist::REDIS.clear_all()
+    {
+        tracing::warn!(target: "memo", "cannot remove memo's entries from Redis: {e}");
+    }
 }
 
 #[doc(hidden)]
@@ -157,6 +191,22 @@ pub mod __private {
 
     pub use crate::function::{Codec, MemoFn, MemoOptions};
     pub use crate::storage::{CopyOnWrite, Serialized};
+
+    /// `persist = "redis"` expands to `redis_enabled::<()>()`: true with the `redis` feature, and
+    /// without it a compile error that says how to turn the feature on.
+    pub const fn redis_enabled<X: RedisFeature>() -> bool {
+        true
+    }
+
+    /// Implemented only when memo's `redis` cargo feature is on.
+    #[diagnostic::on_unimplemented(
+        message = "`persist = \"redis\"` needs memo's `redis` cargo feature",
+        label = "requires the `redis` feature of memo",
+        note = "in Cargo.toml: memo = {{ version = \"...\", features = [\"redis\"] }}"
+    )]
+    pub trait RedisFeature {}
+    #[cfg(feature = "redis")]
+    impl RedisFeature for () {}
 
     /// The per-function static, registered for [`crate::clear_all`] on creation.
     pub fn static_cache<C: cache_store::Clear + 'static>(

@@ -11,6 +11,11 @@
 //! File: `<function key>-<value key>.memo` (32 hex digits each), the layout Streamlit used for
 //! `cache_data` (`<function_key>-<value_key>.memo`), so one function's files share a prefix and
 //! `f::clear()` can remove exactly those.
+//!
+//! Redis (`persist = "redis"`, cargo feature `redis`): the server at the URL given to
+//! `set_redis_url`, else `MEMO_REDIS_URL`, else `redis://127.0.0.1:6379`, looked up at each
+//! new connection; keys `memo:<function key>:<value key>`; timeouts and limits in
+//! `set_redis_config`. The Redis backend's module documents the failure policy.
 
 use std::path::PathBuf;
 
@@ -25,6 +30,88 @@ static DIR: CacheDir = CacheDir::new("MEMO_CACHE_DIR", "memo", ".memo-cache", tr
 /// memo's backend: entry files in [`cache_dir`].
 pub(crate) static BACKEND: DiskBackend =
     DiskBackend::configured(&DIR, Naming::function_first(EXTENSION));
+
+#[cfg(feature = "redis")]
+static REDIS_URL: cache_store::persist::redis::RedisUrl =
+    cache_store::persist::redis::RedisUrl::new("MEMO_REDIS_URL", "redis://127.0.0.1:6379");
+
+/// memo's Redis backend, for `persist = "redis"`.
+#[cfg(feature = "redis")]
+pub(crate) static REDIS: cache_store::persist::redis::RedisBackend =
+    cache_store::persist::redis::RedisBackend::configured(&REDIS_URL, "memo");
+
+/// Whether a `persist = "redis"` function was created in this process.
+#[cfg(feature = "redis")]
+static REDIS_IN_USE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Where a function persists: `redis` chooses [`REDIS`] (only ever true with the feature, which
+/// the macro's expansion checks).
+pub(crate) fn backend(redis: bool) -> &'static dyn cache_store::persist::Backend {
+    #[cfg(feature = "redis")]
+    if redis {
+        REDIS_IN_USE.store(true, std::sync::atomic::Ordering::Relaxed);
+        return &REDIS;
+    }
+    let _ = redis;
+    &BACKEND
+}
+
+/// Whether [`crate::clear_all`] should empty Redis too: when this process persists to Redis or
+/// chose a server, never merely because the feature is compiled in (the default URL may be a
+/// server this program has nothing to do with).
+#[cfg(feature = "redis")]
+pub(crate) fn redis_in_use() -> bool {
+    REDIS_IN_USE.load(std::sync::atomic::Ordering::Relaxed) || REDIS_URL.is_chosen()
+}
+
+/// Chooses the Redis server of `persist = "redis"` for this process, ahead of `MEMO_REDIS_URL`
+/// (`None`: back to the environment and the default `redis://127.0.0.1:6379`). Applies to the
+/// next connection of every function at once.
+///
+/// ```
+/// memo::set_redis_url(Some("redis://10.0.0.5:6379/1".into()));
+/// assert_eq!(memo::persist::redis_url(), "redis://10.0.0.5:6379/1");
+/// memo::set_redis_url(None);
+/// ```
+#[cfg(feature = "redis")]
+pub fn set_redis_url(url: Option<String>) {
+    REDIS_URL.set(url);
+}
+
+/// The Redis URL in effect (see [`set_redis_url`] for the lookup order).
+///
+/// ```
+/// assert!(memo::persist::redis_url().starts_with("redis"));
+/// ```
+#[cfg(feature = "redis")]
+pub fn redis_url() -> String {
+    REDIS_URL.resolve()
+}
+
+/// Sets the timeouts, failure backoff, entry size limit and single-flight lease of
+/// `persist = "redis"` (defaults: [`RedisConfig::DEFAULT`]).
+///
+/// ```
+/// use std::time::Duration;
+/// let mut config = memo::persist::redis_config();
+/// config.command_timeout = Duration::from_millis(200);
+/// memo::persist::set_redis_config(config);
+/// assert_eq!(memo::persist::redis_config().command_timeout, Duration::from_millis(200));
+/// memo::persist::set_redis_config(memo::persist::RedisConfig::DEFAULT);
+/// ```
+#[cfg(feature = "redis")]
+pub fn set_redis_config(config: RedisConfig) {
+    REDIS.set_config(config);
+}
+
+/// The configuration of `persist = "redis"` in effect.
+#[cfg(feature = "redis")]
+pub fn redis_config() -> RedisConfig {
+    REDIS.config()
+}
+
+#[cfg(feature = "redis")]
+pub use cache_store::persist::redis::RedisConfig;
 
 /// Chooses the persistence directory for this process, ahead of `MEMO_CACHE_DIR` (`None`: back
 /// to the environment and the default). Applies to every `#[memo]` function at once, including

@@ -6,6 +6,9 @@
 /// builds) only matches with the feature on.
 const NEEDS_POLARS: &[&str] = &["not_serializable.rs"];
 
+/// Cases about building without memo's `redis` feature (skipped when a build turns it on).
+const WITHOUT_REDIS: &[&str] = &["redis_without_feature.rs"];
+
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
@@ -14,8 +17,9 @@ fn ui() {
         .map(|entry| entry.expect("tests/ui entry").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
         .filter(|path| {
-            cfg!(feature = "polars")
-                || !NEEDS_POLARS.contains(&path.file_name().and_then(|n| n.to_str()).unwrap_or(""))
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            (cfg!(feature = "polars") || !NEEDS_POLARS.contains(&name))
+                && (!cfg!(feature = "redis") || !WITHOUT_REDIS.contains(&name))
         })
         .collect();
     cases.sort();

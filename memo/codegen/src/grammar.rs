@@ -51,7 +51,7 @@ pub enum ValueKind {
     HashFuncs,
     /// The path of a function.
     FnPath,
-    /// memo's `persist`: `"disk"`, `true` or `false`.
+    /// memo's `persist`: `"disk"`, `"redis"`, `true` or `false`.
     Persist,
     /// A string literal from a fixed set.
     OneOf(&'static [&'static str]),

@@ -46,6 +46,7 @@ pub fn memo(
 
 fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let mut c = Common::parse("memo", attr, item)?;
+    let mut redis = None;
     let persist = match c.opts.raw("persist") {
         None => false,
         Some(o) => match &o.value {
@@ -53,11 +54,15 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
             OptValue::Expr(Expr::Lit(ExprLit { lit, .. })) => match lit {
                 Lit::Bool(b) => b.value,
                 Lit::Str(s) if s.value() == "disk" => true,
+                Lit::Str(s) if s.value() == "redis" => {
+                    redis = Some(s.span());
+                    true
+                }
                 other => {
                     return Err(syn::Error::new(
                         other.span(),
                         format!(
-                            "unsupported persist option `{}`; valid values are \"disk\", true or false",
+                            "unsupported persist option `{}`; valid values are \"disk\", \"redis\", true or false",
                             quote!(#other)
                         ),
                     ));
@@ -66,7 +71,7 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
             _ => {
                 return Err(syn::Error::new(
                     o.span(),
-                    "unsupported persist option; valid values are \"disk\", true or false",
+                    "unsupported persist option; valid values are \"disk\", \"redis\", true or false",
                 ));
             }
         },
@@ -113,12 +118,18 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
     let persist = option_tokens(
         persist.then(|| quote_spanned!(span=> #krate::__private::Codec::<#value_ty>::bincode())),
     );
+    // Spanned at the option, so a build without memo's `redis` feature is told there.
+    let redis = match redis {
+        Some(at) => quote_spanned!(at=> #krate::__private::redis_enabled::<()>()),
+        None => quote!(false),
+    };
     let options = quote! {
         #krate::__private::MemoOptions {
             ttl: #ttl,
             max_entries: #max_entries,
             spinner: #spinner,
             persist: #persist,
+            redis: #redis,
         }
     };
     let cache_init = c.cache_init(&krate, &new_fn, &options, span);

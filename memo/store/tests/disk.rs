@@ -75,6 +75,7 @@ fn corrupt(r: Result<Option<Entry>, PersistError>) -> String {
         Err(PersistError {
             kind: ErrorKind::Corrupt,
             detail,
+            ..
         }) => detail,
         other => panic!("expected a Corrupt error, got {other:?}"),
     }

@@ -5,7 +5,7 @@
 //!   across machines, the planned second backend) can be unavailable, time out, be slow or hand
 //!   back garbage, so every operation returns a typed [`PersistError`], and nothing in the trait
 //!   assumes a local file. [`DiskBackend`] is the first implementation.
-//! - [`format`]: the entry layout every backend stores (header with format version, keys, type
+//! - [`format`](mod@format): the entry layout every backend stores (header with format version, keys, type
 //!   fingerprint, creation time, TTL and two checksums, then the payload).
 //! - [`codec`]: the one place that knows the byte encoding of values (bincode 2).
 //! - [`schema`]: the type fingerprint, a structural hash of a type's serde shape.
@@ -19,6 +19,8 @@ pub mod codec;
 mod dir;
 mod disk;
 pub mod format;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod schema;
 mod typed;
 
@@ -27,7 +29,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use dir::CacheDir;
 pub use disk::{DiskBackend, Naming, STALE_TEMP_AGE};
-pub use typed::{Loaded, Persisted, PersistedConfig};
+pub use typed::{Claim, Lease, Loaded, Persisted, PersistedConfig};
 
 /// Identifies one entry: the function and the arguments it was called with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,6 +125,10 @@ pub struct PersistError {
     pub kind: ErrorKind,
     /// Details for the log.
     pub detail: String,
+    /// The failure continues one the caller was already told about (a shared store that stays
+    /// down fails every call, but is worth one warning per outage, not one per call); callers
+    /// keep quiet about it.
+    pub repeated: bool,
 }
 
 impl PersistError {
@@ -131,7 +137,14 @@ impl PersistError {
         Self {
             kind,
             detail: detail.into(),
+            repeated: false,
         }
+    }
+
+    /// The same error, marked as a repeat of one already reported ([`PersistError::repeated`]).
+    pub fn repeated(mut self, repeated: bool) -> Self {
+        self.repeated = repeated;
+        self
     }
 
     /// A corrupt entry.
@@ -205,4 +218,39 @@ pub trait Backend: Send + Sync + fmt::Debug {
     fn clear_function(&self, function: u128) -> Result<usize, PersistError>;
     /// Removes every entry this backend holds; how many.
     fn clear_all(&self) -> Result<usize, PersistError>;
+
+    /// How a miss on a store shared by several processes waits for another process that is
+    /// already computing the entry; `None` (the default): this backend does not coordinate
+    /// processes, and a miss computes at once.
+    fn single_flight(&self) -> Option<SingleFlight> {
+        None
+    }
+
+    /// Tries to take the lease on computing `key` for `hold` (it expires on its own after
+    /// that): `Some(token)` if taken, `None` if another holder has it. Only called when
+    /// [`Backend::single_flight`] is `Some`.
+    fn try_lease(&self, key: EntryKey, hold: Duration) -> Result<Option<u64>, PersistError> {
+        let _ = (key, hold);
+        Ok(Some(0))
+    }
+
+    /// Gives the lease on `key` back, if `token` still holds it (an expired lease may have
+    /// been taken by someone else since, whose lease stays).
+    fn release_lease(&self, key: EntryKey, token: u64) -> Result<(), PersistError> {
+        let _ = (key, token);
+        Ok(())
+    }
+}
+
+/// How long a process holds the lease on computing an entry of a shared store, and how it
+/// waits for another holder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SingleFlight {
+    /// The lease expires this long after it was taken, so a holder that crashed or hangs
+    /// delays the others by at most this much.
+    pub lease: Duration,
+    /// How often a waiter looks for the value (and for the lease having gone).
+    pub poll: Duration,
+    /// A waiter gives up waiting after this long and computes the value itself.
+    pub max_wait: Duration,
 }

@@ -4,10 +4,10 @@
 use std::fmt;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::codec::{Codec, RoundTripError};
-use super::{Backend, EntryHeader, EntryKey, ErrorKind};
+use super::{Backend, EntryHeader, EntryKey, ErrorKind, PersistError};
 
 /// How one cached function persists, as parameters rather than code: memo passes its TTL,
 /// legacy-cache passes `ttl: None` (persisted values never expire).
@@ -36,6 +36,33 @@ pub struct Loaded<T> {
     pub bytes: Vec<u8>,
     /// How long ago it was computed.
     pub age: Duration,
+}
+
+/// What a miss on a shared store should do ([`Persisted::claim`]).
+#[derive(Debug)]
+pub enum Claim<T> {
+    /// Another process computed the value while this one waited.
+    Found(Loaded<T>),
+    /// Compute the value (and save it) while holding this lease, if any; dropping the lease
+    /// releases it, so a computation that fails or panics does not keep the others waiting.
+    Compute(Option<Lease>),
+}
+
+/// The lease on computing one entry of a shared store, released on drop.
+#[derive(Debug)]
+pub struct Lease {
+    backend: &'static dyn Backend,
+    key: EntryKey,
+    token: u64,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Err(e) = self.backend.release_lease(self.key, self.token) {
+            // It expires on its own; a failure here only delays other waiters until then.
+            tracing::debug!(target: "cache_store::persist", "cannot release a lease: {e}");
+        }
+    }
 }
 
 /// The persisted entries of one function.
@@ -131,6 +158,13 @@ impl<T> Persisted<T> {
         (self.config.warn)(self.config.name, args);
     }
 
+    /// Warns about a backend failure, unless the backend already reported its episode.
+    fn failed(&self, e: &PersistError, what: fmt::Arguments<'_>) {
+        if !e.repeated {
+            self.warn(format_args!("{what} ({e})"));
+        }
+    }
+
     fn drop_entry(&self, key: EntryKey, why: fmt::Arguments<'_>) {
         self.warn(format_args!(
             "ignoring persisted entry ({why}); recomputing and replacing it"
@@ -152,9 +186,10 @@ impl<T> Persisted<T> {
                 return None;
             }
             Err(e) => {
-                self.warn(format_args!(
-                    "cannot read the persisted entry ({e}); computing the value instead"
-                ));
+                self.failed(
+                    &e,
+                    format_args!("cannot read the persisted entry; computing the value instead"),
+                );
                 return None;
             }
         };
@@ -246,9 +281,65 @@ impl<T> Persisted<T> {
         };
         let header = EntryHeader::now(self.key(value_key), self.fingerprint(), self.config.ttl);
         if let Err(e) = self.backend.put(&header, payload) {
-            self.warn(format_args!(
-                "cannot write the persisted entry ({e}); the value is returned and kept in memory only"
-            ));
+            self.failed(
+                &e,
+                format_args!(
+                    "cannot write the persisted entry; the value is returned and kept in memory only"
+                ),
+            );
+        }
+    }
+
+    /// After a miss in [`Persisted::load`], on a backend shared by several processes
+    /// ([`Backend::single_flight`]): takes the lease on computing the value, or waits for the
+    /// process holding it to save the value. A waiter computes the value itself once the lease
+    /// is gone without a value (its holder failed or crashed), once it waited
+    /// [`SingleFlight::max_wait`](super::SingleFlight::max_wait), or when the backend fails.
+    /// On other backends: [`Claim::Compute`] at once, without a lease.
+    pub fn claim(&self, value_key: u128) -> Claim<T> {
+        let Some(flight) = self.backend.single_flight() else {
+            return Claim::Compute(None);
+        };
+        if self.disabled() {
+            return Claim::Compute(None);
+        }
+        let key = self.key(value_key);
+        let start = Instant::now();
+        loop {
+            match self.backend.try_lease(key, flight.lease) {
+                Ok(Some(token)) => {
+                    let lease = Lease {
+                        backend: self.backend,
+                        key,
+                        token,
+                    };
+                    // The previous holder may have saved the value between our last look and
+                    // its release.
+                    return match self.load(value_key) {
+                        Some(found) => Claim::Found(found),
+                        None => Claim::Compute(Some(lease)),
+                    };
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    self.failed(
+                        &e,
+                        format_args!("cannot coordinate with other processes; computing the value"),
+                    );
+                    return Claim::Compute(None);
+                }
+            }
+            if start.elapsed() >= flight.max_wait {
+                self.warn(format_args!(
+                    "waited {:?} for another process to compute the value; computing it here",
+                    flight.max_wait
+                ));
+                return Claim::Compute(None);
+            }
+            std::thread::sleep(flight.poll);
+            if let Some(found) = self.load(value_key) {
+                return Claim::Found(found);
+            }
         }
     }
 
@@ -257,6 +348,8 @@ impl<T> Persisted<T> {
         match self.backend.remove(self.key(value_key)) {
             Ok(removed) => removed,
             Err(e) => {
+                // Always said: a removal that did not happen leaves a value the caller meant
+                // to be gone.
                 self.warn(format_args!("cannot remove the persisted entry ({e})"));
                 false
             }

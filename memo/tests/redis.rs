@@ -1,0 +1,449 @@
+//! `persist = "redis"` against a real `redis-server` (started per test on a free loopback port,
+//! see `support/redis_server.rs`): sharing between processes, TTL as Redis expiry, single flight
+//! across processes, a server killed or paused mid-run, corrupt and foreign values, FLUSHALL,
+//! clearing exactly one's own keys, and the size limit.
+//!
+//! Tests that run `#[memo]` functions in this process hold [`serial`]: the Redis URL and
+//! configuration are process-wide settings. Cross-process tests re-execute this binary with
+//! `REDIS_TEST_CHILD` set, which makes [`child`] run one scenario and print its outcome.
+
+#![cfg(feature = "redis")]
+
+mod common;
+#[path = "support/redis_server.rs"]
+mod redis_server;
+
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use common::Capture;
+use memo::memo;
+use redis_server::RedisServer;
+
+const CHILD_ENV: &str = "REDIS_TEST_CHILD";
+
+static COMPUTED: AtomicUsize = AtomicUsize::new(0);
+
+#[memo(persist = "redis")]
+fn shared(x: u64) -> Vec<String> {
+    COMPUTED.fetch_add(1, Ordering::SeqCst);
+    vec![format!("value {x}"); 3]
+}
+
+#[memo(persist = "redis")]
+fn slow_shared(x: u64) -> u64 {
+    COMPUTED.fetch_add(1, Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(1500));
+    x * 3
+}
+
+/// One scenario in a child process: prints `RESULT <value>`, `COMPUTED <n>` and one
+/// `WARNING <message>` line per warning memo logged.
+#[test]
+fn child() {
+    let Ok(scenario) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let arg: u64 = std::env::var("REDIS_TEST_ARG")
+        .expect("set by the parent")
+        .parse()
+        .expect("a number");
+    let capture = Capture::default();
+    let result = capture.run(|| match scenario.as_str() {
+        "shared" => format!("{:?}", shared(arg)),
+        "slow" => format!("{:?}", slow_shared(arg)),
+        other => panic!("unknown scenario {other}"),
+    });
+    println!("RESULT {result}");
+    println!("COMPUTED {}", COMPUTED.load(Ordering::SeqCst));
+    for w in capture.messages("memo") {
+        println!("WARNING {w}");
+    }
+}
+
+/// What a child reported.
+#[derive(Debug)]
+struct Report {
+    result: String,
+    computed: usize,
+    warnings: Vec<String>,
+}
+
+fn spawn_child(server: &RedisServer, scenario: &str, arg: u64) -> std::process::Child {
+    Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, scenario)
+        .env("REDIS_TEST_ARG", arg.to_string())
+        .env("MEMO_REDIS_URL", server.url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("re-run the test binary")
+}
+
+fn report(out: Output) -> Report {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child failed: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let field = |name: &str| {
+        stdout
+            .lines()
+            // The test harness prints `test child ... ` in front of the first line.
+            .find_map(|l| l.split_once(name).map(|(_, v)| v))
+            .unwrap_or_else(|| panic!("no {name} line in:\n{stdout}"))
+            .to_string()
+    };
+    Report {
+        result: field("RESULT "),
+        computed: field("COMPUTED ").parse().expect("a count"),
+        warnings: stdout
+            .lines()
+            .filter_map(|l| l.split_once("WARNING ").map(|(_, v)| v))
+            .map(str::to_string)
+            .collect(),
+    }
+}
+
+fn run_child(server: &RedisServer, scenario: &str, arg: u64) -> Report {
+    report(
+        spawn_child(server, scenario, arg)
+            .wait_with_output()
+            .expect("child output"),
+    )
+}
+
+#[test]
+fn a_second_process_hits_what_the_first_computed() {
+    let Some(server) = RedisServer::start("a_second_process_hits_what_the_first_computed") else {
+        return;
+    };
+    let first = run_child(&server, "shared", 21);
+    assert_eq!(first.computed, 1, "{first:?}");
+    assert_eq!(first.result, format!("{:?}", vec!["value 21"; 3]));
+    let keys = server.keys("memo:*");
+    assert_eq!(keys.len(), 1, "one entry key: {keys:?}");
+    assert!(
+        keys[0].len() == "memo:".len() + 32 + 1 + 32,
+        "memo:<function>:<value>: {keys:?}"
+    );
+
+    let second = run_child(&server, "shared", 21);
+    assert_eq!(second.computed, 0, "read from Redis: {second:?}");
+    assert_eq!(second.result, first.result);
+    assert!(second.warnings.is_empty(), "{second:?}");
+}
+
+#[test]
+fn eight_processes_compute_one_missing_value_once() {
+    let Some(server) = RedisServer::start("eight_processes_compute_one_missing_value_once") else {
+        return;
+    };
+    let children: Vec<_> = (0..8).map(|_| spawn_child(&server, "slow", 5)).collect();
+    let reports: Vec<Report> = children
+        .into_iter()
+        .map(|c| report(c.wait_with_output().expect("child output")))
+        .collect();
+    let computed: usize = reports.iter().map(|r| r.computed).sum();
+    assert_eq!(
+        computed, 1,
+        "one computation among 8 processes: {reports:?}"
+    );
+    assert!(reports.iter().all(|r| r.result == "15"), "{reports:?}");
+    assert!(reports.iter().all(|r| r.warnings.is_empty()), "{reports:?}");
+    assert_eq!(
+        server.keys("*:lease"),
+        Vec::<String>::new(),
+        "lease released"
+    );
+    assert_eq!(server.keys("memo:*").len(), 1);
+}
+
+#[test]
+fn corrupt_foreign_and_wrong_type_values_are_misses_and_replaced() {
+    let Some(server) = RedisServer::start("corrupt_foreign_and_wrong_type_values") else {
+        return;
+    };
+    assert_eq!(run_child(&server, "shared", 3).computed, 1);
+    let key3 = server.keys("memo:*").remove(0);
+    assert_eq!(run_child(&server, "shared", 4).computed, 1);
+    let key4 = server
+        .keys("memo:*")
+        .into_iter()
+        .find(|k| *k != key3)
+        .expect("a second key");
+    let valid: Vec<u8> = server.cmd(&[b"GET", key3.as_bytes()]);
+    assert!(valid.starts_with(b"RCACHE"), "the disk entry format");
+
+    let check_replaced = |what: &str| {
+        let r = run_child(&server, "shared", 3);
+        assert_eq!(r.computed, 1, "{what}: a miss: {r:?}");
+        assert_eq!(r.result, format!("{:?}", vec!["value 3"; 3]), "{what}");
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("ignoring persisted entry")),
+            "{what}: warned: {r:?}"
+        );
+        let now: Vec<u8> = server.cmd(&[b"GET", key3.as_bytes()]);
+        assert!(
+            now.starts_with(b"RCACHE"),
+            "{what}: replaced by a valid entry"
+        );
+        assert_eq!(
+            run_child(&server, "shared", 3).computed,
+            0,
+            "{what}: then a hit"
+        );
+    };
+
+    let _: () = server.cmd(&[b"SET", key3.as_bytes(), b"not an entry at all"]);
+    check_replaced("garbage");
+
+    let mut truncated = valid.clone();
+    truncated.truncate(valid.len() - 1);
+    let _: () = server.cmd(&[b"SET", key3.as_bytes(), &truncated]);
+    check_replaced("truncated");
+
+    // A valid entry, but of another key: must not be served as this one.
+    let other: Vec<u8> = server.cmd(&[b"GET", key4.as_bytes()]);
+    let _: () = server.cmd(&[b"SET", key3.as_bytes(), &other]);
+    check_replaced("another key's entry");
+
+    let _: usize = server.cmd(&[b"DEL", key3.as_bytes()]);
+    let _: usize = server.cmd(&[b"RPUSH", key3.as_bytes(), b"a list"]);
+    check_replaced("a list under the key");
+}
+
+#[test]
+fn flushall_between_calls_is_a_quiet_miss() {
+    let Some(server) = RedisServer::start("flushall_between_calls_is_a_quiet_miss") else {
+        return;
+    };
+    assert_eq!(run_child(&server, "shared", 8).computed, 1);
+    let _: () = server.cmd(&[b"FLUSHALL"]);
+    let again = run_child(&server, "shared", 8);
+    assert_eq!(again.computed, 1, "{again:?}");
+    assert!(again.warnings.is_empty(), "{again:?}");
+    assert_eq!(server.keys("memo:*").len(), 1, "written again");
+    assert_eq!(run_child(&server, "shared", 8).computed, 0);
+}
+
+/// Holds the process-wide settings for one in-process test, pointing memo at `server`.
+fn serial(server: &RedisServer, config: memo::persist::RedisConfig) -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    memo::set_redis_url(Some(server.url()));
+    memo::persist::set_redis_config(config);
+    guard
+}
+
+#[test]
+fn ttl_is_the_redis_expiry() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memo(persist = "redis", ttl = "1s")]
+    fn short_lived(x: u32) -> u32 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        x + 1
+    }
+
+    let Some(server) = RedisServer::start("ttl_is_the_redis_expiry") else {
+        return;
+    };
+    let _s = serial(&server, memo::persist::RedisConfig::DEFAULT);
+    assert_eq!(short_lived(1), 2);
+    let key = server.keys("memo:*").remove(0);
+    let pttl: i64 = server.cmd(&[b"PTTL", key.as_bytes()]);
+    assert!(0 < pttl && pttl <= 1000, "PX from the ttl: {pttl}");
+    assert_eq!(short_lived(1), 2);
+    assert_eq!(RUNS.load(Ordering::SeqCst), 1);
+
+    std::thread::sleep(Duration::from_millis(1100));
+    let exists: usize = server.cmd(&[b"EXISTS", key.as_bytes()]);
+    assert_eq!(exists, 0, "Redis expired the entry");
+    assert_eq!(short_lived(1), 2);
+    assert_eq!(RUNS.load(Ordering::SeqCst), 2, "recomputed after the ttl");
+}
+
+fn warnings(capture: &Capture) -> Vec<String> {
+    capture
+        .events()
+        .into_iter()
+        .filter(|e| e.target == "memo" && e.level == tracing::Level::WARN)
+        .map(|e| e.message)
+        .collect()
+}
+
+#[test]
+fn a_killed_server_costs_one_warning_and_recovery_is_automatic() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memo(persist = "redis")]
+    fn resilient(x: u32) -> String {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        format!("r{x}")
+    }
+
+    let Some(mut server) = RedisServer::start("a_killed_server_costs_one_warning") else {
+        return;
+    };
+    let backoff = Duration::from_millis(200);
+    let _s = serial(
+        &server,
+        memo::persist::RedisConfig {
+            backoff,
+            ..memo::persist::RedisConfig::DEFAULT
+        },
+    );
+    assert_eq!(resilient(0), "r0");
+    assert_eq!(server.keys("memo:*").len(), 1);
+
+    server.kill();
+    let capture = Capture::default();
+    capture.run(|| {
+        for x in 1..=40 {
+            assert_eq!(resilient(x), format!("r{x}"));
+            if x == 20 {
+                // Past the backoff: the breaker lets one probe through, which fails again.
+                std::thread::sleep(backoff + Duration::from_millis(50));
+            }
+        }
+        assert_eq!(resilient(0), "r0", "still served from memory");
+    });
+    assert_eq!(RUNS.load(Ordering::SeqCst), 41);
+    let warned = warnings(&capture);
+    assert_eq!(
+        warned.len(),
+        1,
+        "one warning for the whole outage: {warned:?}"
+    );
+    assert!(warned[0].contains("Redis"), "{warned:?}");
+
+    server.restart();
+    std::thread::sleep(backoff + Duration::from_millis(50));
+    let capture = Capture::default();
+    capture.run(|| assert_eq!(resilient(100), "r100"));
+    assert!(warnings(&capture).is_empty(), "{:?}", capture.events());
+    assert!(
+        capture
+            .events()
+            .iter()
+            .any(|e| e.target == "cache_store::persist" && e.message.contains("answers again")),
+        "recovery is logged: {:?}",
+        capture.events()
+    );
+    assert_eq!(
+        server.keys("memo:*").len(),
+        1,
+        "written to the restarted server"
+    );
+}
+
+#[test]
+fn a_paused_server_times_out_into_computing() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memo(persist = "redis")]
+    fn patient(x: u32) -> u32 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        x * 2
+    }
+
+    let Some(server) = RedisServer::start("a_paused_server_times_out_into_computing") else {
+        return;
+    };
+    let _s = serial(&server, memo::persist::RedisConfig::DEFAULT);
+    // Make sure the pool holds a live connection, then stop the server from answering.
+    assert_eq!(patient(0), 0);
+    let _: () = server.cmd(&[b"CLIENT", b"PAUSE", b"3000", b"ALL"]);
+    let capture = Capture::default();
+    capture.run(|| {
+        for x in 1..=10 {
+            assert_eq!(patient(x), x * 2);
+        }
+    });
+    assert_eq!(RUNS.load(Ordering::SeqCst), 11);
+    let warned = warnings(&capture);
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].contains("timed out"), "{warned:?}");
+    let _: () = server.cmd(&[b"CLIENT", b"UNPAUSE"]);
+}
+
+#[test]
+fn clear_removes_exactly_the_functions_own_keys() {
+    #[memo(persist = "redis")]
+    fn clear_a(x: u32) -> u32 {
+        x
+    }
+    #[memo(persist = "redis")]
+    fn clear_b(x: u32) -> u32 {
+        x + 100
+    }
+
+    let Some(server) = RedisServer::start("clear_removes_exactly_the_functions_own_keys") else {
+        return;
+    };
+    let _s = serial(&server, memo::persist::RedisConfig::DEFAULT);
+    let _: () = server.cmd(&[b"SET", b"other:key", b"keep me"]);
+    let _: () = server.cmd(&[b"SET", b"memo:not-an-entry", b"keep me too"]);
+    clear_a(1);
+    clear_a(2);
+    clear_b(1);
+    let all = server.keys("memo:*");
+    assert_eq!(all.len(), 4, "{all:?}");
+    let b_key: Vec<String> = {
+        let before = all.clone();
+        clear_a::clear();
+        let after = server.keys("memo:*");
+        assert_eq!(
+            after.len(),
+            2,
+            "a's two entries gone: {before:?} -> {after:?}"
+        );
+        after
+    };
+    assert!(b_key.contains(&"memo:not-an-entry".to_string()));
+    assert!(clear_b::clear_entry(1));
+    assert_eq!(server.keys("memo:*"), vec!["memo:not-an-entry".to_string()]);
+
+    clear_a(3);
+    clear_b(3);
+    memo::clear_all();
+    assert_eq!(server.keys("memo:*"), vec!["memo:not-an-entry".to_string()]);
+    let other: String = server.cmd(&[b"GET", b"other:key"]);
+    assert_eq!(other, "keep me");
+}
+
+#[test]
+fn values_over_the_limit_stay_in_memory_with_one_warning() {
+    #[memo(persist = "redis")]
+    fn blob(n: usize) -> Vec<u8> {
+        vec![7; n]
+    }
+
+    let Some(server) = RedisServer::start("values_over_the_limit_stay_in_memory") else {
+        return;
+    };
+    let _s = serial(
+        &server,
+        memo::persist::RedisConfig {
+            max_value_bytes: 1000,
+            ..memo::persist::RedisConfig::DEFAULT
+        },
+    );
+    let capture = Capture::default();
+    capture.run(|| {
+        assert_eq!(blob(5000).len(), 5000);
+        assert_eq!(blob(6000).len(), 6000);
+        assert_eq!(blob(10).len(), 10);
+    });
+    let warned = warnings(&capture);
+    assert_eq!(warned.len(), 1, "warned once: {warned:?}");
+    assert!(warned[0].contains("limit"), "{warned:?}");
+    assert_eq!(server.keys("memo:*").len(), 1, "only the small value");
+    assert_eq!(blob(5000).len(), 5000, "kept in memory");
+    assert_eq!(blob::stats().hits, 1);
+}
