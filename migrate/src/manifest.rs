@@ -94,16 +94,24 @@ fn rewrite_table(
         return;
     }
     let mut new_items = Vec::new();
+    let mut blocking = Vec::new();
+    let mut feature_problems = Vec::new();
     for (wanted, name) in [(need.memo, "memo"), (need.singleton, "singleton")] {
         if !wanted || table.contains_key(name) {
             continue;
         }
-        match mirror(&legacy, name) {
+        let mut dropped = Vec::new();
+        match mirror(&legacy, name, &mut dropped) {
             Ok(item) => new_items.push((name, item)),
-            Err(why) => change.problems.push(why),
+            Err(why) => blocking.push(why),
         }
+        feature_problems.extend(dropped);
     }
-    let can_drop = drop_legacy && change.problems.is_empty();
+    let can_drop = drop_legacy && blocking.is_empty();
+    change.problems.extend(blocking);
+    // A feature with no counterpart is reported but does not keep `legacy-cache`: the successor
+    // builds without it, and the legacy entry would not serve the converted code either.
+    change.problems.extend(feature_problems);
     if new_items.is_empty() && !can_drop {
         return;
     }
@@ -146,7 +154,7 @@ fn rewrite_table(
 }
 
 /// The dependency entry for `name`, in the style of the `legacy-cache` entry.
-fn mirror(legacy: &Item, name: &str) -> Result<Item, String> {
+fn mirror(legacy: &Item, name: &str, problems: &mut Vec<String>) -> Result<Item, String> {
     let mut item = legacy.clone();
     if item.as_str().is_some() {
         return Ok(item);
@@ -171,10 +179,7 @@ fn mirror(legacy: &Item, name: &str) -> Result<Item, String> {
             *v = nv;
         }
     }
-    if name == "singleton" {
-        // singleton has no cargo features (the `polars` feature exists on legacy-cache and memo only).
-        t.remove("features");
-    }
+    carry_features(t, name, problems);
     // A trailing comment belongs to the line it is on: it is not copied onto new lines.
     if let Some(v) = item.as_value_mut() {
         v.decor_mut().set_suffix("");
@@ -184,6 +189,40 @@ fn mirror(legacy: &Item, name: &str) -> Result<Item, String> {
         it.fmt();
     }
     Ok(item)
+}
+
+/// The cargo features each successor crate declares (see their `Cargo.toml`): both have `polars`,
+/// like `legacy-cache`.
+const SUCCESSOR_FEATURES: &[(&str, &[&str])] = &[("memo", &["polars"]), ("singleton", &["polars"])];
+
+/// Keeps the legacy entry's `features` that `name` also declares; each other one is removed and
+/// reported, since cargo rejects a dependency feature the crate does not have.
+fn carry_features(t: &mut dyn toml_edit::TableLike, name: &str, problems: &mut Vec<String>) {
+    let known = SUCCESSOR_FEATURES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(&[][..], |(_, f)| *f);
+    let Some(list) = t.get_mut("features").and_then(|f| f.as_array_mut()) else {
+        return;
+    };
+    let mut unknown = Vec::new();
+    list.retain(|v| match v.as_str() {
+        Some(f) if !known.contains(&f) => {
+            unknown.push(f.to_string());
+            false
+        }
+        _ => true,
+    });
+    for f in unknown {
+        problems.push(format!(
+            "feature `{f}` of `legacy-cache` has no counterpart in `{name}`; not carried over (enable what `{name}` needs by hand)"
+        ));
+    }
+    if list.is_empty() {
+        t.remove("features");
+    } else {
+        list.fmt();
+    }
 }
 
 /// The nearest `Cargo.toml` above `file` that declares a `[package]`.
