@@ -15,6 +15,7 @@
 mod edit;
 pub mod lang;
 pub mod manifest;
+mod manifest_plan;
 mod model;
 pub mod python;
 pub mod render;

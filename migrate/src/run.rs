@@ -1,10 +1,9 @@
 //! The driver: walk, pre-scan, analyse in parallel, plan manifest changes, and write safely.
 
 use crate::lang::{Language, Languages};
-use crate::manifest::{find_package_manifest, rewrite_manifest};
-use crate::model::{
-    AnalyzeOptions, Applicability, Edit, FileError, Finding, GlobalFacts, Primitives, Rule,
-};
+use crate::manifest::find_package_manifest;
+use crate::manifest_plan::{package_mentions_legacy, plan_member, plan_workspace_root};
+use crate::model::{AnalyzeOptions, Edit, FileError, Finding, GlobalFacts, Primitives, Rule};
 use crate::rust::{analyze, prescan};
 use crate::write::write_all;
 pub use crate::write::{dirty_files, write_atomic};
@@ -120,7 +119,7 @@ impl RunReport {
     }
 }
 
-fn is_cargo_target(dir: &Path) -> bool {
+pub(crate) fn is_cargo_target(dir: &Path) -> bool {
     dir.join("CACHEDIR.TAG").is_file()
         || (dir.file_name().is_some_and(|n| n == "target")
             && dir.parent().is_some_and(|p| p.join("Cargo.toml").is_file()))
@@ -471,6 +470,8 @@ pub fn run(config: &Config) -> RunReport {
     let mut manifest_reports = Vec::new();
     if !config.no_manifest {
         let mut by_pkg: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
+        // Workspace roots whose `[workspace.dependencies]` members inherit `legacy-cache` from.
+        let mut roots: BTreeMap<PathBuf, Primitives> = BTreeMap::new();
         for (i, (p, _)) in results.iter().enumerate() {
             if let Some(Some(m)) = manifest_of.get(p) {
                 by_pkg.entry(m.clone()).or_default().push(i);
@@ -492,7 +493,15 @@ pub fn run(config: &Config) -> RunReport {
                 Ok(a) => a.legacy_remaining,
                 Err(_) => true,
             }) || package_mentions_legacy(&manifest, &processed);
-            manifest_reports.push(plan_manifest(&manifest, need, !still_legacy));
+            let (member, root) = plan_member(&manifest, need, !still_legacy);
+            if let Some(root) = root {
+                let e = roots.entry(root).or_default();
+                *e = e.union(need);
+            }
+            manifest_reports.push(member);
+        }
+        for (root, need) in roots {
+            plan_workspace_root(&root, need, &mut manifest_reports);
         }
     }
 
@@ -523,7 +532,10 @@ pub fn run(config: &Config) -> RunReport {
     let cwd = std::env::current_dir()
         .ok()
         .and_then(|d| std::fs::canonicalize(d).ok());
-    for mut m in manifest_reports.into_iter().flatten() {
+    for mut m in manifest_reports
+        .into_iter()
+        .filter(|m| m.output.is_some() || !m.findings.is_empty() || m.error.is_some())
+    {
         if let Some(rel) = cwd.as_ref().and_then(|c| m.path.strip_prefix(c).ok()) {
             m.path = Path::new(".").join(rel);
         }
@@ -536,101 +548,6 @@ pub fn run(config: &Config) -> RunReport {
     }
     report.elapsed = start.elapsed();
     report
-}
-
-/// Whether any `.rs` file of the package that this run did not process still names `legacy_cache`.
-fn package_mentions_legacy(manifest: &Path, processed: &HashSet<PathBuf>) -> bool {
-    let Some(root) = manifest.parent() else {
-        return true;
-    };
-    let (files, _) = discover(&[root.to_path_buf()]);
-    files.iter().any(|f| {
-        let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
-        if processed.contains(&abs) {
-            return false;
-        }
-        // Files of nested packages belong to those packages.
-        if find_package_manifest(&abs).as_deref() != Some(manifest) {
-            return false;
-        }
-        std::fs::read(f).map_or(true, |b| b.windows(12).any(|w| w == b"legacy_cache"))
-    })
-}
-
-fn plan_manifest(manifest: &Path, need: Primitives, drop_legacy: bool) -> Option<FileReport> {
-    let original = match std::fs::read_to_string(manifest) {
-        Ok(t) => t,
-        Err(e) => {
-            return Some(FileReport {
-                path: manifest.to_path_buf(),
-                kind: FileKind::Manifest,
-                original: String::new(),
-                output: None,
-                edits: Vec::new(),
-                findings: Vec::new(),
-                error: Some(FileError {
-                    rule: Rule::IoError,
-                    message: format!("cannot read manifest: {e}"),
-                    range: None,
-                }),
-                written: false,
-            });
-        }
-    };
-    let anchor = original
-        .find("legacy-cache")
-        .map_or(0..0, |i| i..i + "legacy-cache".len());
-    let mut rep = FileReport {
-        path: manifest.to_path_buf(),
-        kind: FileKind::Manifest,
-        original: original.clone(),
-        output: None,
-        edits: Vec::new(),
-        findings: Vec::new(),
-        error: None,
-        written: false,
-    };
-    match rewrite_manifest(&original, need, drop_legacy) {
-        Err(e) => {
-            rep.error = Some(FileError {
-                rule: Rule::Manifest,
-                message: e,
-                range: None,
-            });
-        }
-        Ok(ch) => {
-            for p in &ch.problems {
-                rep.findings.push(Finding::new(
-                    anchor.clone(),
-                    Rule::Manifest,
-                    Applicability::Review,
-                    p.clone(),
-                ));
-            }
-            if need.any() && !original.contains("legacy-cache") {
-                rep.findings.push(
-                    Finding::new(
-                        0..0,
-                        Rule::Manifest,
-                        Applicability::Review,
-                        "no `legacy-cache` dependency here to mirror",
-                    )
-                    .with_help("add the `memo`/`singleton` dependencies by hand"),
-                );
-            }
-            if ch.output != original {
-                rep.edits.push(Edit::new(
-                    0..original.len(),
-                    ch.output.clone(),
-                    Rule::Manifest,
-                    Applicability::Safe,
-                    ch.notes.join("; "),
-                ));
-                rep.output = Some(ch.output);
-            }
-        }
-    }
-    (rep.output.is_some() || !rep.findings.is_empty() || rep.error.is_some()).then_some(rep)
 }
 
 #[cfg(test)]
