@@ -12,6 +12,7 @@
 //! assert!(out.output.starts_with("#[singleton::singleton]"));
 //! ```
 
+mod crate_scan;
 mod edit;
 pub mod lang;
 pub mod manifest;

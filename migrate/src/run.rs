@@ -4,7 +4,7 @@ use crate::lang::{Language, Languages};
 use crate::manifest::find_package_manifest;
 use crate::manifest_plan::{package_mentions_legacy, plan_member, plan_workspace_root};
 use crate::model::{AnalyzeOptions, Edit, FileError, Finding, GlobalFacts, Primitives, Rule};
-use crate::rust::{analyze, prescan};
+use crate::rust::{CrateContext, analyze_in, prescan};
 use crate::write::write_all;
 pub use crate::write::{dirty_files, write_atomic};
 use rayon::prelude::*;
@@ -356,10 +356,46 @@ pub fn run(config: &Config) -> RunReport {
         }
     }
 
+    // Phase 1b: the crate-level pass, for packages that name `legacy_cache` at all. A file of
+    // such a package that names no legacy item itself but imports one made in another file
+    // (`use super::*`, `use crate::cache`, an in-crate re-export) is analysed too.
+    let abs_of = |p: &PathBuf| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+    let packages = {
+        let abs: Vec<(PathBuf, &str)> =
+            texts.iter().map(|(p, t)| (abs_of(p), t.as_str())).collect();
+        crate::crate_scan::packages(&abs)
+    };
+    let mut contexts: HashMap<PathBuf, CrateContext> = HashMap::new();
+    let mut forced: HashSet<PathBuf> = HashSet::new();
+    if !packages.is_empty() {
+        let in_run: HashMap<PathBuf, PathBuf> = texts
+            .iter()
+            .map(|(p, _)| p)
+            .chain(&skipped)
+            .map(|p| (abs_of(p), p.clone()))
+            .collect();
+        let analysed: HashSet<PathBuf> = texts.iter().map(|(p, _)| p.clone()).collect();
+        for pkg in &packages {
+            for (abs, text) in &pkg.files {
+                let (Some(run_path), Some(ctx)) = (in_run.get(abs), pkg.context(abs)) else {
+                    continue;
+                };
+                contexts.insert(run_path.clone(), ctx.clone());
+                if (!ctx.imported.is_empty() || !ctx.extern_aliases.is_empty())
+                    && !analysed.contains(run_path)
+                {
+                    texts.push((run_path.clone(), text.clone()));
+                    forced.insert(run_path.clone());
+                }
+            }
+        }
+        skipped.retain(|p| !forced.contains(p));
+    }
+
     // Phase 2: global facts (which functions are legacy, which results are mutated).
     let scans: Vec<_> = texts
         .par_iter()
-        .filter(|(_, t)| relevant(t))
+        .filter(|(p, t)| relevant(t) || forced.contains(p))
         .map(|(p, t)| {
             let r = prescan(t);
             proc_macro2::extra::invalidate_current_thread_spans();
@@ -416,22 +452,79 @@ pub fn run(config: &Config) -> RunReport {
     report.parsed += texts.len();
 
     // Phase 3: analyse.
-    let analyse = |t: &str, fallback: Primitives, keep_legacy_clear: bool| {
-        let r = analyze(
+    let no_context = CrateContext::default();
+    let analyse = |p: &PathBuf,
+                   t: &str,
+                   contexts: &HashMap<PathBuf, CrateContext>,
+                   fallback: Primitives,
+                   keep_legacy_clear: bool| {
+        let r = analyze_in(
             t,
             &facts,
             AnalyzeOptions {
                 fallback_clear: fallback,
                 keep_legacy_clear,
             },
+            contexts.get(p).unwrap_or(&no_context),
         );
         proc_macro2::extra::invalidate_current_thread_spans();
         r
     };
     let mut results: Vec<_> = texts
         .par_iter()
-        .map(|(p, t)| (p.clone(), analyse(t, Primitives::default(), false)))
+        .map(|(p, t)| {
+            (
+                p.clone(),
+                analyse(p, t, &contexts, Primitives::default(), false),
+            )
+        })
         .collect();
+    // Imports other files of the crate still name stay; keeping one can make its file name
+    // more, so this runs to a fixed point (each round only adds kept names).
+    if !packages.is_empty() {
+        let run_path: HashMap<PathBuf, PathBuf> =
+            texts.iter().map(|(p, _)| (abs_of(p), p.clone())).collect();
+        let index: HashMap<PathBuf, usize> = results
+            .iter()
+            .enumerate()
+            .map(|(i, (p, _))| (p.clone(), i))
+            .collect();
+        let text_of: HashMap<&PathBuf, &String> = texts.iter().map(|(p, t)| (p, t)).collect();
+        for _ in 0..=texts.len() {
+            let current: HashMap<PathBuf, String> = results
+                .iter()
+                .filter_map(|(p, r)| r.as_ref().ok().map(|a| (abs_of(p), a.output.clone())))
+                .collect();
+            let mut redo = Vec::new();
+            for pkg in &packages {
+                for (abs, keep) in pkg.keep(&current) {
+                    let Some(p) = run_path.get(&abs) else {
+                        continue;
+                    };
+                    let ctx = contexts.entry(p.clone()).or_default();
+                    if ctx.keep != keep {
+                        ctx.keep = keep;
+                        redo.push(p.clone());
+                    }
+                }
+            }
+            if redo.is_empty() {
+                break;
+            }
+            let redone: Vec<_> = redo
+                .par_iter()
+                .map(|p| {
+                    (
+                        p.clone(),
+                        analyse(p, text_of[p], &contexts, Primitives::default(), false),
+                    )
+                })
+                .collect();
+            for (p, r) in redone {
+                results[index[&p]].1 = r;
+            }
+        }
+    }
 
     // Package-level view: primitives in use, for `clear_cache()` in files that use none.
     let manifest_of: HashMap<PathBuf, Option<PathBuf>> = texts
@@ -462,7 +555,7 @@ pub fn run(config: &Config) -> RunReport {
         let retry = matches!(r, Ok(a) if a.unresolved_clear || (keep && a.clear_sites > 0));
         let prims = pkg_prims.get(m).copied().unwrap_or_default();
         if retry && (prims.any() || keep) {
-            *r = analyse(text_of[p], prims, keep);
+            *r = analyse(p, text_of[p], &contexts, prims, keep);
         }
     }
 
