@@ -60,11 +60,35 @@ impl Package {
         &self,
         current: &HashMap<PathBuf, String>,
     ) -> HashMap<PathBuf, HashMap<String, String>> {
+        let mut names: Vec<&str> = self
+            .view
+            .bound
+            .values()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        // Each file is tokenised once: which bound names it mentions.
+        let mentions: Vec<(&PathBuf, Vec<&str>)> = self
+            .files
+            .par_iter()
+            .map(|(p, disk)| {
+                let text = current.get(p).unwrap_or(disk);
+                (p, crate::tokens::idents_among(text, &names))
+            })
+            .collect();
+        let mut users: HashMap<&str, Vec<&PathBuf>> = HashMap::new();
+        for (p, found) in &mentions {
+            for n in found {
+                users.entry(n).or_default().push(p);
+            }
+        }
         let mut out: HashMap<PathBuf, HashMap<String, String>> = HashMap::new();
-        for (file, names) in &self.view.bound {
+        for (file, bound) in &self.view.bound {
             let mut keep = HashMap::new();
             let mine = self.view.crates_of.get(file);
-            for name in names {
+            for name in bound {
                 if let Some(why) = &self.view.uncertain {
                     keep.insert(
                         name.clone(),
@@ -72,18 +96,18 @@ impl Package {
                     );
                     continue;
                 }
-                let user = self.files.iter().find(|(other, disk)| {
-                    if other == file {
-                        return false;
-                    }
-                    let shares_crate = match (mine, self.view.crates_of.get(other)) {
-                        (Some(a), Some(b)) => a.intersection(b).next().is_some(),
-                        _ => true,
-                    };
-                    let text = current.get(other).unwrap_or(disk);
-                    shares_crate && crate::tokens::text_mentions_ident(text, name)
-                });
-                if let Some((other, _)) = user {
+                let user = users
+                    .get(name.as_str())
+                    .into_iter()
+                    .flatten()
+                    .find(|other| {
+                        **other != file
+                            && match (mine, self.view.crates_of.get(**other)) {
+                                (Some(a), Some(b)) => a.intersection(b).next().is_some(),
+                                _ => true,
+                            }
+                    });
+                if let Some(other) = user {
                     keep.insert(
                         name.clone(),
                         format!("{} still names `{name}`", other.display()),

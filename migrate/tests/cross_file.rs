@@ -198,3 +198,29 @@ fn a_module_that_cannot_be_followed_keeps_the_import_and_says_why() {
     assert!(finding.is_some(), "{:?}", report.files);
     assert!(read(dir, "Cargo.toml").contains("legacy-cache"));
 }
+
+#[test]
+fn an_import_used_by_a_file_outside_the_run_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("Cargo.toml"), MANIFEST).unwrap();
+    fs::create_dir_all(dir.join("src")).unwrap();
+    let lib = "use legacy_cache::cache;\nmod reports;\n\n#[cache]\nfn here() -> u8 {\n    1\n}\n";
+    fs::write(dir.join("src/lib.rs"), lib).unwrap();
+    let child = format!("use super::*;\n\n{ROWS}");
+    fs::write(dir.join("src/reports.rs"), &child).unwrap();
+    // Only lib.rs is given: reports.rs is not rewritten, so it still needs the import.
+    run(&Config {
+        paths: vec![dir.join("src/lib.rs")],
+        mode: Mode::Write,
+        allow_dirty: true,
+        ..Config::default()
+    });
+    let out = read(dir, "src/lib.rs");
+    assert!(
+        out.starts_with("use legacy_cache::cache;\nuse memo::memo;\nmod reports;\n\n#[memo]\n"),
+        "{out}"
+    );
+    assert_eq!(read(dir, "src/reports.rs"), child);
+    assert!(read(dir, "Cargo.toml").contains("legacy-cache"));
+}

@@ -216,6 +216,8 @@ struct Module {
 struct Bind {
     kind: LeafKind,
     vis: Vis,
+    /// Bound by a glob import: nothing to remove there, so never an import to keep.
+    glob: bool,
 }
 
 type ModKey = (usize, Vec<String>);
@@ -424,7 +426,14 @@ impl PackageView {
                             if m.binds.contains_key(&alias) {
                                 continue;
                             }
-                            m.binds.insert(alias.clone(), Bind { kind, vis: u.vis });
+                            m.binds.insert(
+                                alias.clone(),
+                                Bind {
+                                    kind,
+                                    vis: u.vis,
+                                    glob: up.alias.is_none(),
+                                },
+                            );
                             changed = true;
                             // Same-file `use super::*` from an inline module is followed by the
                             // analysis itself.
@@ -470,10 +479,15 @@ impl PackageView {
                 .insert(*crate_id);
         }
         for m in modules.values() {
+            let named = m
+                .binds
+                .iter()
+                .filter(|(_, b)| !b.glob)
+                .map(|(n, _)| n.clone());
             view.bound
                 .entry(files[m.file].0.clone())
                 .or_default()
-                .extend(m.binds.keys().cloned());
+                .extend(named);
         }
         for (crate_id, aliases) in &extern_by_crate {
             if let Some(m) = modules.get(&(*crate_id, Vec::new())) {
