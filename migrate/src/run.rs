@@ -4,7 +4,7 @@ use crate::lang::{Language, Languages};
 use crate::manifest::find_package_manifest;
 use crate::manifest_plan::{package_mentions_legacy, plan_member, plan_workspace_root};
 use crate::model::{AnalyzeOptions, Edit, FileError, Finding, GlobalFacts, Primitives, Rule};
-use crate::rust::{CrateContext, analyze_in, prescan};
+use crate::rust::{CrateContext, Prescan, analyze_in, prescan};
 use crate::write::write_all;
 pub use crate::write::{dirty_files, write_atomic};
 use rayon::prelude::*;
@@ -393,10 +393,27 @@ pub fn run(config: &Config) -> RunReport {
     }
 
     // Phase 2: global facts (which functions are legacy, which results are mutated).
+    let done: HashMap<PathBuf, &Prescan> = if packages.is_empty() {
+        HashMap::new()
+    } else {
+        texts
+            .iter()
+            .filter_map(|(p, _)| {
+                let abs = abs_of(p);
+                packages
+                    .iter()
+                    .find_map(|pkg| pkg.view.prescans.get(&abs))
+                    .map(|s| (p.clone(), s))
+            })
+            .collect()
+    };
     let scans: Vec<_> = texts
         .par_iter()
         .filter(|(p, t)| relevant(t) || forced.contains(p))
         .map(|(p, t)| {
+            if let Some(s) = done.get(p) {
+                return (p, Ok((*s).clone()));
+            }
             let r = prescan(t);
             proc_macro2::extra::invalidate_current_thread_spans();
             (p, r)

@@ -9,6 +9,7 @@
 //! (a `#[path]` module, an item macro that may expand to a module, a file no `mod` reaches) makes
 //! the view uncertain, and then every legacy import of the package is kept.
 
+use super::prescan::{Prescan, prescan_parsed};
 use super::uses::LeafKind;
 use super::{on_analysis_stack, parse};
 use crate::model::FileError;
@@ -76,13 +77,14 @@ pub(crate) struct ModuleFacts {
     pub macro_module: bool,
 }
 
-/// Parses one file and extracts its [`ModuleFacts`].
-pub(crate) fn module_facts(src: &str) -> Result<ModuleFacts, FileError> {
+/// Parses one file and extracts its [`ModuleFacts`] and, from the same parse, its [`Prescan`]
+/// (so a file the run analyses is not parsed once more for the pre-scan).
+pub(crate) fn module_facts(src: &str) -> Result<(ModuleFacts, Prescan), FileError> {
     let r = on_analysis_stack(|| {
         let (file, base) = parse(src)?;
         let mut out = ModuleFacts::default();
         walk_items(&file.items, &mut Vec::new(), base, &mut out);
-        Ok(out)
+        Ok((out, prescan_parsed(src, base, &file)))
     });
     proc_macro2::extra::invalidate_current_thread_spans();
     r
@@ -232,6 +234,8 @@ pub(crate) struct PackageView {
     /// Per file: the names its modules bind to legacy items (imports, re-exports, and
     /// `extern crate` aliases of a crate root). Another file that names one may rely on it.
     pub bound: HashMap<PathBuf, HashSet<String>>,
+    /// Per file that parses: its pre-scan, taken from the same parse.
+    pub prescans: HashMap<PathBuf, Prescan>,
     /// Per file reached from a crate root: the crates (roots) it is part of.
     pub crates_of: HashMap<PathBuf, HashSet<usize>>,
 }
@@ -289,10 +293,17 @@ impl PackageView {
             view.uncertain = Some("the package has no directory".into());
             return view;
         };
-        let facts: Vec<Option<ModuleFacts>> = files
+        let parsed: Vec<Option<(ModuleFacts, Prescan)>> = files
             .par_iter()
             .map(|(_, t)| module_facts(t).ok())
             .collect();
+        let mut facts: Vec<Option<ModuleFacts>> = Vec::with_capacity(parsed.len());
+        for ((p, _), r) in files.iter().zip(parsed) {
+            facts.push(r.map(|(f, pre)| {
+                view.prescans.insert(p.clone(), pre);
+                f
+            }));
+        }
         let index: HashMap<&Path, usize> = files
             .iter()
             .enumerate()
