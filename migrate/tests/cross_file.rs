@@ -224,3 +224,27 @@ fn an_import_used_by_a_file_outside_the_run_is_kept() {
     assert_eq!(read(dir, "src/reports.rs"), child);
     assert!(read(dir, "Cargo.toml").contains("legacy-cache"));
 }
+
+#[test]
+fn a_pub_use_in_a_file_no_module_reaches_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // `extra.rs` may be included some way this tool cannot see (`include!`, a build script):
+    // its `pub use` is treated as public.
+    let extra = "pub use legacy_cache::cache;\n";
+    migrate(
+        dir,
+        &[
+            ("src/lib.rs", &format!("use legacy_cache::cache;\n\n{ROWS}")),
+            ("src/extra.rs", extra),
+        ],
+    );
+    assert_eq!(read(dir, "src/extra.rs"), extra);
+    // It names `cache` and cannot be placed in the module tree, so lib.rs keeps its import too.
+    let lib = read(dir, "src/lib.rs");
+    assert!(
+        lib.starts_with("use legacy_cache::cache;\nuse memo::memo;\n"),
+        "{lib}"
+    );
+    assert!(read(dir, "Cargo.toml").contains("legacy-cache"));
+}

@@ -411,62 +411,7 @@ impl PackageView {
             }
         }
 
-        // Bindings, to a fixed point.
-        let keys: Vec<ModKey> = modules.keys().cloned().collect();
-        let mut imported: HashMap<usize, Vec<Imported>> = HashMap::new();
-        loop {
-            let mut changed = false;
-            for key in &keys {
-                let (fi, within) = {
-                    let m = &modules[key];
-                    (m.file, m.within.clone())
-                };
-                let Some(f) = &facts[fi] else { continue };
-                for u in f.uses.iter().filter(|u| u.within == within) {
-                    for up in &u.paths {
-                        let found = resolve_use(&modules, key, up, extern_by_crate.get(&key.0));
-                        let Some((names, legacy_root)) = found else {
-                            continue;
-                        };
-                        for (name, kind) in names {
-                            let alias = match &up.alias {
-                                Some(a) => a.clone(),
-                                None => name.clone(),
-                            };
-                            let m = modules.get_mut(key).expect("key exists");
-                            if m.binds.contains_key(&alias) {
-                                continue;
-                            }
-                            m.binds.insert(
-                                alias.clone(),
-                                Bind {
-                                    kind,
-                                    vis: u.vis,
-                                    glob: up.alias.is_none(),
-                                },
-                            );
-                            changed = true;
-                            // Same-file `use super::*` from an inline module is followed by the
-                            // analysis itself.
-                            let same_file_super = up.alias.is_none()
-                                && !within.is_empty()
-                                && up.segments.first().is_some_and(|s| s == "super");
-                            if !legacy_root && !same_file_super {
-                                imported.entry(fi).or_default().push(Imported {
-                                    offset: u.offset,
-                                    alias,
-                                    kind,
-                                    glob: up.alias.is_none(),
-                                });
-                            }
-                        }
-                    }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
+        let mut imported = bind_all(&mut modules, &facts, &extern_by_crate);
 
         let all_bound: HashSet<&String> = modules.values().flat_map(|m| m.binds.keys()).collect();
         for (i, (p, t)) in files.iter().enumerate() {
@@ -508,13 +453,20 @@ impl PackageView {
                     .extend(aliases.iter().cloned());
             }
         }
+        let mut by_file: HashMap<usize, Vec<(&ModKey, &Module)>> = HashMap::new();
+        for (k, m) in &modules {
+            by_file.entry(m.file).or_default().push((k, m));
+        }
         for (i, (p, _)) in files.iter().enumerate() {
             let mut ctx = CrateContext {
                 imported: imported.remove(&i).unwrap_or_default(),
                 ..CrateContext::default()
             };
             let mut public = HashSet::new();
-            for ((crate_id, _), m) in modules.iter().filter(|(_, m)| m.file == i) {
+            let mine = by_file.remove(&i).unwrap_or_default();
+            // A file no crate root reaches: its `pub use` items are treated as public.
+            let reached_here = !mine.is_empty();
+            for ((crate_id, _), m) in mine {
                 if let Some(a) = extern_by_crate.get(crate_id) {
                     ctx.extern_aliases.extend(a.iter().cloned());
                 }
@@ -529,11 +481,78 @@ impl PackageView {
             ctx.extern_aliases.sort();
             ctx.extern_aliases.dedup();
             ctx.imported.dedup();
-            ctx.public_uses = Some(public);
+            ctx.public_uses = reached_here.then_some(public);
             view.contexts.insert(p.clone(), ctx);
         }
         view
     }
+}
+
+/// Computes every module's legacy bindings to a fixed point, and per file the names its `use`
+/// items import from other modules.
+fn bind_all(
+    modules: &mut HashMap<ModKey, Module>,
+    facts: &[Option<ModuleFacts>],
+    extern_by_crate: &HashMap<usize, Vec<String>>,
+) -> HashMap<usize, Vec<Imported>> {
+    let keys: Vec<ModKey> = modules.keys().cloned().collect();
+    let mut imported: HashMap<usize, Vec<Imported>> = HashMap::new();
+    loop {
+        let mut changed = false;
+        for key in &keys {
+            let (fi, within) = {
+                let m = &modules[key];
+                (m.file, m.within.clone())
+            };
+            let Some(f) = &facts[fi] else { continue };
+            for u in f.uses.iter().filter(|u| u.within == within) {
+                for up in &u.paths {
+                    let found = resolve_use(modules, key, up, extern_by_crate.get(&key.0));
+                    let Some((names, legacy_root)) = found else {
+                        continue;
+                    };
+                    for (name, kind) in names {
+                        let alias = match &up.alias {
+                            Some(a) => a.clone(),
+                            None => name.clone(),
+                        };
+                        let Some(m) = modules.get_mut(key) else {
+                            continue;
+                        };
+                        if m.binds.contains_key(&alias) {
+                            continue;
+                        }
+                        m.binds.insert(
+                            alias.clone(),
+                            Bind {
+                                kind,
+                                vis: u.vis,
+                                glob: up.alias.is_none(),
+                            },
+                        );
+                        changed = true;
+                        // Same-file `use super::*` from an inline module is followed by the
+                        // analysis itself.
+                        let same_file_super = up.alias.is_none()
+                            && !within.is_empty()
+                            && up.segments.first().is_some_and(|s| s == "super");
+                        if !legacy_root && !same_file_super {
+                            imported.entry(fi).or_default().push(Imported {
+                                offset: u.offset,
+                                alias,
+                                kind,
+                                glob: up.alias.is_none(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    imported
 }
 
 type Resolved = (Vec<(String, LeafKind)>, bool);
