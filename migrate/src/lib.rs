@@ -12,9 +12,11 @@
 //! assert!(out.output.starts_with("#[singleton::singleton]"));
 //! ```
 
+mod crate_scan;
 mod edit;
 pub mod lang;
 pub mod manifest;
+mod manifest_plan;
 mod model;
 pub mod python;
 pub mod render;

@@ -1,11 +1,10 @@
 //! The driver: walk, pre-scan, analyse in parallel, plan manifest changes, and write safely.
 
 use crate::lang::{Language, Languages};
-use crate::manifest::{find_package_manifest, rewrite_manifest};
-use crate::model::{
-    AnalyzeOptions, Applicability, Edit, FileError, Finding, GlobalFacts, Primitives, Rule,
-};
-use crate::rust::{analyze, prescan};
+use crate::manifest::find_package_manifest;
+use crate::manifest_plan::{package_mentions_legacy, plan_member, plan_workspace_root};
+use crate::model::{AnalyzeOptions, Edit, FileError, Finding, GlobalFacts, Primitives, Rule};
+use crate::rust::{CrateContext, Prescan, analyze_in, prescan};
 use crate::write::write_all;
 pub use crate::write::{dirty_files, write_atomic};
 use rayon::prelude::*;
@@ -120,7 +119,7 @@ impl RunReport {
     }
 }
 
-fn is_cargo_target(dir: &Path) -> bool {
+pub(crate) fn is_cargo_target(dir: &Path) -> bool {
     dir.join("CACHEDIR.TAG").is_file()
         || (dir.file_name().is_some_and(|n| n == "target")
             && dir.parent().is_some_and(|p| p.join("Cargo.toml").is_file()))
@@ -357,11 +356,64 @@ pub fn run(config: &Config) -> RunReport {
         }
     }
 
+    // Phase 1b: the crate-level pass, for packages that name `legacy_cache` at all. A file of
+    // such a package that names no legacy item itself but imports one made in another file
+    // (`use super::*`, `use crate::cache`, an in-crate re-export) is analysed too.
+    let abs_of = |p: &PathBuf| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+    let packages = {
+        let abs: Vec<(PathBuf, &str)> =
+            texts.iter().map(|(p, t)| (abs_of(p), t.as_str())).collect();
+        crate::crate_scan::packages(&abs)
+    };
+    let mut contexts: HashMap<PathBuf, CrateContext> = HashMap::new();
+    let mut forced: HashSet<PathBuf> = HashSet::new();
+    if !packages.is_empty() {
+        let in_run: HashMap<PathBuf, PathBuf> = texts
+            .iter()
+            .map(|(p, _)| p)
+            .chain(&skipped)
+            .map(|p| (abs_of(p), p.clone()))
+            .collect();
+        let analysed: HashSet<PathBuf> = texts.iter().map(|(p, _)| p.clone()).collect();
+        for pkg in &packages {
+            for (abs, text) in &pkg.files {
+                let (Some(run_path), Some(ctx)) = (in_run.get(abs), pkg.context(abs)) else {
+                    continue;
+                };
+                contexts.insert(run_path.clone(), ctx.clone());
+                if (!ctx.imported.is_empty() || !ctx.extern_aliases.is_empty())
+                    && !analysed.contains(run_path)
+                {
+                    texts.push((run_path.clone(), text.clone()));
+                    forced.insert(run_path.clone());
+                }
+            }
+        }
+        skipped.retain(|p| !forced.contains(p));
+    }
+
     // Phase 2: global facts (which functions are legacy, which results are mutated).
+    let done: HashMap<PathBuf, &Prescan> = if packages.is_empty() {
+        HashMap::new()
+    } else {
+        texts
+            .iter()
+            .filter_map(|(p, _)| {
+                let abs = abs_of(p);
+                packages
+                    .iter()
+                    .find_map(|pkg| pkg.view.prescans.get(&abs))
+                    .map(|s| (p.clone(), s))
+            })
+            .collect()
+    };
     let scans: Vec<_> = texts
         .par_iter()
-        .filter(|(_, t)| relevant(t))
+        .filter(|(p, t)| relevant(t) || forced.contains(p))
         .map(|(p, t)| {
+            if let Some(s) = done.get(p) {
+                return (p, Ok((*s).clone()));
+            }
             let r = prescan(t);
             proc_macro2::extra::invalidate_current_thread_spans();
             (p, r)
@@ -417,22 +469,79 @@ pub fn run(config: &Config) -> RunReport {
     report.parsed += texts.len();
 
     // Phase 3: analyse.
-    let analyse = |t: &str, fallback: Primitives, keep_legacy_clear: bool| {
-        let r = analyze(
+    let no_context = CrateContext::default();
+    let analyse = |p: &PathBuf,
+                   t: &str,
+                   contexts: &HashMap<PathBuf, CrateContext>,
+                   fallback: Primitives,
+                   keep_legacy_clear: bool| {
+        let r = analyze_in(
             t,
             &facts,
             AnalyzeOptions {
                 fallback_clear: fallback,
                 keep_legacy_clear,
             },
+            contexts.get(p).unwrap_or(&no_context),
         );
         proc_macro2::extra::invalidate_current_thread_spans();
         r
     };
     let mut results: Vec<_> = texts
         .par_iter()
-        .map(|(p, t)| (p.clone(), analyse(t, Primitives::default(), false)))
+        .map(|(p, t)| {
+            (
+                p.clone(),
+                analyse(p, t, &contexts, Primitives::default(), false),
+            )
+        })
         .collect();
+    // Imports other files of the crate still name stay; keeping one can make its file name
+    // more, so this runs to a fixed point (each round only adds kept names).
+    if !packages.is_empty() {
+        let run_path: HashMap<PathBuf, PathBuf> =
+            texts.iter().map(|(p, _)| (abs_of(p), p.clone())).collect();
+        let index: HashMap<PathBuf, usize> = results
+            .iter()
+            .enumerate()
+            .map(|(i, (p, _))| (p.clone(), i))
+            .collect();
+        let text_of: HashMap<&PathBuf, &String> = texts.iter().map(|(p, t)| (p, t)).collect();
+        for _ in 0..=texts.len() {
+            let current: HashMap<PathBuf, String> = results
+                .iter()
+                .filter_map(|(p, r)| r.as_ref().ok().map(|a| (abs_of(p), a.output.clone())))
+                .collect();
+            let mut redo = Vec::new();
+            for pkg in &packages {
+                for (abs, keep) in pkg.keep(&current) {
+                    let Some(p) = run_path.get(&abs) else {
+                        continue;
+                    };
+                    let ctx = contexts.entry(p.clone()).or_default();
+                    if ctx.keep != keep {
+                        ctx.keep = keep;
+                        redo.push(p.clone());
+                    }
+                }
+            }
+            if redo.is_empty() {
+                break;
+            }
+            let redone: Vec<_> = redo
+                .par_iter()
+                .map(|p| {
+                    (
+                        p.clone(),
+                        analyse(p, text_of[p], &contexts, Primitives::default(), false),
+                    )
+                })
+                .collect();
+            for (p, r) in redone {
+                results[index[&p]].1 = r;
+            }
+        }
+    }
 
     // Package-level view: primitives in use, for `clear_cache()` in files that use none.
     let manifest_of: HashMap<PathBuf, Option<PathBuf>> = texts
@@ -463,7 +572,7 @@ pub fn run(config: &Config) -> RunReport {
         let retry = matches!(r, Ok(a) if a.unresolved_clear || (keep && a.clear_sites > 0));
         let prims = pkg_prims.get(m).copied().unwrap_or_default();
         if retry && (prims.any() || keep) {
-            *r = analyse(text_of[p], prims, keep);
+            *r = analyse(p, text_of[p], &contexts, prims, keep);
         }
     }
 
@@ -471,6 +580,8 @@ pub fn run(config: &Config) -> RunReport {
     let mut manifest_reports = Vec::new();
     if !config.no_manifest {
         let mut by_pkg: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
+        // Workspace roots whose `[workspace.dependencies]` members inherit `legacy-cache` from.
+        let mut roots: BTreeMap<PathBuf, Primitives> = BTreeMap::new();
         for (i, (p, _)) in results.iter().enumerate() {
             if let Some(Some(m)) = manifest_of.get(p) {
                 by_pkg.entry(m.clone()).or_default().push(i);
@@ -492,7 +603,15 @@ pub fn run(config: &Config) -> RunReport {
                 Ok(a) => a.legacy_remaining,
                 Err(_) => true,
             }) || package_mentions_legacy(&manifest, &processed);
-            manifest_reports.push(plan_manifest(&manifest, need, !still_legacy));
+            let (member, root) = plan_member(&manifest, need, !still_legacy);
+            if let Some(root) = root {
+                let e = roots.entry(root).or_default();
+                *e = e.union(need);
+            }
+            manifest_reports.push(member);
+        }
+        for (root, need) in roots {
+            plan_workspace_root(&root, need, &mut manifest_reports);
         }
     }
 
@@ -523,7 +642,10 @@ pub fn run(config: &Config) -> RunReport {
     let cwd = std::env::current_dir()
         .ok()
         .and_then(|d| std::fs::canonicalize(d).ok());
-    for mut m in manifest_reports.into_iter().flatten() {
+    for mut m in manifest_reports
+        .into_iter()
+        .filter(|m| m.output.is_some() || !m.findings.is_empty() || m.error.is_some())
+    {
         if let Some(rel) = cwd.as_ref().and_then(|c| m.path.strip_prefix(c).ok()) {
             m.path = Path::new(".").join(rel);
         }
@@ -536,101 +658,6 @@ pub fn run(config: &Config) -> RunReport {
     }
     report.elapsed = start.elapsed();
     report
-}
-
-/// Whether any `.rs` file of the package that this run did not process still names `legacy_cache`.
-fn package_mentions_legacy(manifest: &Path, processed: &HashSet<PathBuf>) -> bool {
-    let Some(root) = manifest.parent() else {
-        return true;
-    };
-    let (files, _) = discover(&[root.to_path_buf()]);
-    files.iter().any(|f| {
-        let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
-        if processed.contains(&abs) {
-            return false;
-        }
-        // Files of nested packages belong to those packages.
-        if find_package_manifest(&abs).as_deref() != Some(manifest) {
-            return false;
-        }
-        std::fs::read(f).map_or(true, |b| b.windows(12).any(|w| w == b"legacy_cache"))
-    })
-}
-
-fn plan_manifest(manifest: &Path, need: Primitives, drop_legacy: bool) -> Option<FileReport> {
-    let original = match std::fs::read_to_string(manifest) {
-        Ok(t) => t,
-        Err(e) => {
-            return Some(FileReport {
-                path: manifest.to_path_buf(),
-                kind: FileKind::Manifest,
-                original: String::new(),
-                output: None,
-                edits: Vec::new(),
-                findings: Vec::new(),
-                error: Some(FileError {
-                    rule: Rule::IoError,
-                    message: format!("cannot read manifest: {e}"),
-                    range: None,
-                }),
-                written: false,
-            });
-        }
-    };
-    let anchor = original
-        .find("legacy-cache")
-        .map_or(0..0, |i| i..i + "legacy-cache".len());
-    let mut rep = FileReport {
-        path: manifest.to_path_buf(),
-        kind: FileKind::Manifest,
-        original: original.clone(),
-        output: None,
-        edits: Vec::new(),
-        findings: Vec::new(),
-        error: None,
-        written: false,
-    };
-    match rewrite_manifest(&original, need, drop_legacy) {
-        Err(e) => {
-            rep.error = Some(FileError {
-                rule: Rule::Manifest,
-                message: e,
-                range: None,
-            });
-        }
-        Ok(ch) => {
-            for p in &ch.problems {
-                rep.findings.push(Finding::new(
-                    anchor.clone(),
-                    Rule::Manifest,
-                    Applicability::Review,
-                    p.clone(),
-                ));
-            }
-            if need.any() && !original.contains("legacy-cache") {
-                rep.findings.push(
-                    Finding::new(
-                        0..0,
-                        Rule::Manifest,
-                        Applicability::Review,
-                        "no `legacy-cache` dependency here to mirror",
-                    )
-                    .with_help("add the `memo`/`singleton` dependencies by hand"),
-                );
-            }
-            if ch.output != original {
-                rep.edits.push(Edit::new(
-                    0..original.len(),
-                    ch.output.clone(),
-                    Rule::Manifest,
-                    Applicability::Safe,
-                    ch.notes.join("; "),
-                ));
-                rep.output = Some(ch.output);
-            }
-        }
-    }
-    (rep.output.is_some() || !rep.findings.is_empty() || rep.error.is_some()).then_some(rep)
 }
 
 #[cfg(test)]

@@ -131,6 +131,40 @@ pub(crate) fn text_mentions_ident(text: &str, name: &str) -> bool {
     }
 }
 
+/// Which of `names` occur as identifier tokens in `text` (not in comments or strings).
+pub(crate) fn idents_among<'n>(text: &str, names: &[&'n str]) -> Vec<&'n str> {
+    fn walk(ts: TokenStream, names: &[&str], seen: &mut [bool]) {
+        for tt in ts {
+            match tt {
+                TokenTree::Ident(i) => {
+                    let s = i.to_string();
+                    if let Some(k) = names.iter().position(|n| *n == s) {
+                        seen[k] = true;
+                    }
+                }
+                TokenTree::Group(g) => walk(g.stream(), names, seen),
+                _ => {}
+            }
+        }
+    }
+    let candidates: Vec<&str> = names.iter().copied().filter(|n| text.contains(n)).collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let mut seen = vec![false; candidates.len()];
+    match text.parse::<TokenStream>() {
+        Ok(ts) => walk(ts, &candidates, &mut seen),
+        // Unparsable text may name anything.
+        Err(_) => seen.iter_mut().for_each(|s| *s = true),
+    }
+    proc_macro2::extra::invalidate_current_thread_spans();
+    candidates
+        .into_iter()
+        .zip(seen)
+        .filter_map(|(n, s)| s.then_some(n))
+        .collect()
+}
+
 /// All identifier tokens in `text`, with byte offsets shifted by `base`.
 pub(crate) fn idents(text: &str, base: usize) -> Vec<Tok> {
     fn walk(ts: TokenStream, base: usize, out: &mut Vec<Tok>) {

@@ -30,6 +30,10 @@ fn copy_fixture(to: &Path) {
 }
 
 fn build_and_run(dir: &Path) -> String {
+    build_and_run_bin(dir, "e2e-app")
+}
+
+fn build_and_run_bin(dir: &Path, bin: &str) -> String {
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-target");
     let status = Command::new(env!("CARGO"))
         .args(["build", "--offline", "--quiet", "--manifest-path"])
@@ -45,7 +49,7 @@ fn build_and_run(dir: &Path) -> String {
         "fixture at {} does not build",
         dir.display()
     );
-    let out = Command::new(target.join("debug/e2e-app"))
+    let out = Command::new(target.join("debug").join(bin))
         .output()
         .expect("fixture runs");
     assert!(
@@ -178,4 +182,68 @@ fn fixture_migration_plan_is_as_expected() {
         )),
         "{manifest}"
     );
+}
+
+/// A crate whose modules use the root's `use legacy_cache::cache;` through `use super::*`, a
+/// `crate::` path and a private prelude's re-export: after `--write` none of them names the
+/// legacy crate, the dependency is gone, and it builds and prints the same.
+#[test]
+fn a_crate_using_imports_across_files_builds_after_migration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("xfile");
+    let files = [
+        (
+            "Cargo.toml",
+            format!(
+                "[package]\nname = \"xfile-app\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\nlegacy-cache = {{ path = \"{}\", default-features = false }}\n",
+                workspace().join("legacy-cache").display()
+            ),
+        ),
+        (
+            "src/main.rs",
+            "use legacy_cache::cache;\nmod db;\nmod prelude;\nmod reports;\nmod users;\n\nfn main() {\n    for _ in 0..2 {\n        println!(\"read: {:?} {} {}\", reports::rows(3), db::rows::total(4), users::name(7));\n    }\n}\n".to_string(),
+        ),
+        (
+            "src/reports.rs",
+            "use super::*;\n\n#[cache(ttl = 60)]\npub fn rows(n: u32) -> Vec<u32> {\n    (0..n).collect()\n}\n".to_string(),
+        ),
+        ("src/db/mod.rs", "pub mod rows;\n".to_string()),
+        (
+            "src/db/rows.rs",
+            "use crate::cache;\n\n#[cache]\npub fn total(n: u64) -> u64 {\n    (0..n).sum()\n}\n".to_string(),
+        ),
+        ("src/prelude.rs", "pub use legacy_cache::cache;\n".to_string()),
+        (
+            "src/users.rs",
+            "use crate::prelude::*;\n\n#[cache]\npub fn name(id: u32) -> String {\n    format!(\"user{id}\")\n}\n".to_string(),
+        ),
+    ];
+    for (name, text) in &files {
+        let path = dir.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    let before = build_and_run_bin(&dir, "xfile-app");
+    let o = Command::new(env!("CARGO_BIN_EXE_cache-migrate"))
+        .args(["--write", "--allow-dirty", "."])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for (name, _) in &files {
+        let text = fs::read_to_string(dir.join(name)).unwrap();
+        assert!(
+            !text.contains("legacy_cache") && !text.contains("legacy-cache"),
+            "{name}:\n{text}"
+        );
+    }
+    let after = build_and_run_bin(&dir, "xfile-app");
+    assert_eq!(read_lines(&before), read_lines(&after));
+    assert_eq!(read_lines(&after).len(), 2);
 }

@@ -96,3 +96,26 @@ fn a_trailing_comment_stays_on_its_line_only() {
         "[dependencies]\nmemo = { path = \"../memo\" } # pinned for the demo\nsingleton = { path = \"../singleton\" }\nserde = \"1\"\n"
     );
 }
+
+#[test]
+fn features_that_exist_on_a_successor_are_carried_and_others_reported() {
+    let input = "[dependencies]\nlegacy-cache = { path = \"../legacy-cache\", features = [\"polars\", \"fancy\"] }\n";
+    let ch = rewrite_manifest(input, BOTH, true).unwrap();
+    assert_eq!(
+        ch.output,
+        "[dependencies]\nmemo = { path = \"../memo\", features = [\"polars\"] }\nsingleton = { path = \"../singleton\", features = [\"polars\"] }\n"
+    );
+    assert_eq!(ch.problems.len(), 2, "{:?}", ch.problems);
+    assert!(
+        ch.problems[0].contains("feature `fancy`") && ch.problems[0].contains("`memo`"),
+        "{:?}",
+        ch.problems
+    );
+    // Only unknown features: the key goes, not an empty list.
+    let only = "[dependencies]\nlegacy-cache = { version = \"0.1\", features = [\"fancy\"] }\n";
+    let out = rewrite_manifest(only, BOTH, true).unwrap().output;
+    assert_eq!(
+        out,
+        "[dependencies]\nmemo = { version = \"0.1\" }\nsingleton = { version = \"0.1\" }\n"
+    );
+}

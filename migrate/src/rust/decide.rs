@@ -54,6 +54,7 @@ struct Choice {
 pub(super) struct Decider<'c, 'ast, 'a> {
     pub collected: &'c Collector<'ast, 'a>,
     pub facts: &'c GlobalFacts,
+    pub ctx: &'c super::CrateContext,
     pub edits: Vec<Edit>,
     pub findings: Vec<Finding>,
     /// Primitives the converted sites use.
@@ -68,10 +69,15 @@ pub(super) struct Decider<'c, 'ast, 'a> {
 }
 
 impl<'c, 'ast, 'a> Decider<'c, 'ast, 'a> {
-    pub fn new(collected: &'c Collector<'ast, 'a>, facts: &'c GlobalFacts) -> Self {
+    pub fn new(
+        collected: &'c Collector<'ast, 'a>,
+        facts: &'c GlobalFacts,
+        ctx: &'c super::CrateContext,
+    ) -> Self {
         Decider {
             collected,
             facts,
+            ctx,
             edits: Vec::new(),
             findings: Vec::new(),
             uses: Primitives::default(),

@@ -132,14 +132,38 @@ impl Decider<'_, '_, '_> {
             if legacy.is_empty() {
                 continue;
             }
+            // A `pub use` stays when it is part of the crate's public API (or the crate's
+            // modules are unknown); inside the crate, only while something still names it.
+            let public = item.is_pub
+                && self
+                    .ctx
+                    .public_uses
+                    .as_ref()
+                    .is_none_or(|p| p.contains(&item.item_range.start));
             let keep: Vec<bool> = legacy
                 .iter()
                 .map(|&l| {
                     let used = self.leaf_still_used(l, &toks);
-                    if self.collected.leaves[l].kind == LeafKind::Glob {
+                    let leaf = &self.collected.leaves[l];
+                    if leaf.kind == LeafKind::Glob {
                         glob_notes.push(item.item_range.clone());
                     }
-                    used || item.is_pub
+                    let elsewhere = self.ctx.keep.get(&leaf.alias);
+                    if !used
+                        && !public
+                        && let Some(why) = elsewhere
+                    {
+                        self.findings.push(
+                            Finding::new(
+                                item.item_range.clone(),
+                                Rule::Import,
+                                Applicability::Info,
+                                format!("`{}` kept: {why}", leaf.alias),
+                            )
+                            .with_help("remove it by hand once nothing names it any more"),
+                        );
+                    }
+                    used || public || elsewhere.is_some()
                 })
                 .collect();
             let needed = self.imports_needed(index, item, &legacy);

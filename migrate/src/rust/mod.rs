@@ -13,6 +13,7 @@
 
 mod classify;
 mod collect;
+mod crate_pass;
 mod decide;
 mod hash_funcs;
 mod imports;
@@ -21,6 +22,7 @@ mod prescan;
 mod rename;
 mod uses;
 
+pub(crate) use crate_pass::{CrateContext, PackageView};
 pub use prescan::{Blocker, Prescan, prescan};
 
 use crate::edit::apply_edits;
@@ -129,17 +131,29 @@ pub fn analyze(
     facts: &GlobalFacts,
     opts: AnalyzeOptions,
 ) -> Result<FileAnalysis, FileError> {
-    on_analysis_stack(|| analyze_here(src, facts, opts))
+    analyze_in(src, facts, opts, &CrateContext::default())
+}
+
+/// [`analyze`] with what the crate-level pass learned about the file's crate.
+pub(crate) fn analyze_in(
+    src: &str,
+    facts: &GlobalFacts,
+    opts: AnalyzeOptions,
+    ctx: &CrateContext,
+) -> Result<FileAnalysis, FileError> {
+    on_analysis_stack(|| analyze_here(src, facts, opts, ctx))
 }
 
 fn analyze_here(
     src: &str,
     facts: &GlobalFacts,
     opts: AnalyzeOptions,
+    ctx: &CrateContext,
 ) -> Result<FileAnalysis, FileError> {
     let (file, base) = parse(src)?;
-    let collected = Collector::collect(src, base, &file);
-    let mut decider = Decider::new(&collected, facts);
+    let mut collected = Collector::collect(src, base, &file);
+    collected.inject(ctx);
+    let mut decider = Decider::new(&collected, facts, ctx);
     decider.check_macros()?;
     decider.sites();
     decider.shared_and_mutations();

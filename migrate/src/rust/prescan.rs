@@ -55,6 +55,11 @@ pub fn prescan(src: &str) -> Result<Prescan, FileError> {
 
 fn prescan_here(src: &str) -> Result<Prescan, FileError> {
     let (file, base) = parse(src)?;
+    Ok(prescan_parsed(src, base, &file))
+}
+
+/// [`prescan`] on a file already parsed (from `src[base..]`).
+pub(super) fn prescan_parsed(src: &str, base: usize, file: &syn::File) -> Prescan {
     let mut aliases: HashSet<String> = HashSet::from(["cache".to_string()]);
     for item in &file.items {
         if let syn::Item::Use(u) = item {
@@ -68,8 +73,8 @@ fn prescan_here(src: &str) -> Result<Prescan, FileError> {
         out: Prescan::default(),
         bindings: HashMap::new(),
     };
-    visitor.visit_file(&file);
-    Ok(visitor.out)
+    visitor.visit_file(file);
+    visitor.out
 }
 
 /// Adds the names `legacy_cache::cache` is imported under (`use legacy_cache::cache as c`).

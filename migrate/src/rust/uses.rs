@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 
 /// What an imported name refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum LeafKind {
+pub(crate) enum LeafKind {
     /// `legacy_cache::cache`.
     Attr,
     /// `legacy_cache::clear_cache`.
@@ -46,6 +46,9 @@ pub(super) struct Leaf {
     /// Visible in every module of the crate: `extern crate legacy_cache as lc;` at the top
     /// level adds `lc` to the extern prelude.
     pub everywhere: bool,
+    /// Imported by a glob from another module of the crate (`use super::*`,
+    /// `use crate::prelude::*`): names declared in the scope take precedence.
+    pub via_glob: bool,
 }
 
 /// Where the `legacy_cache` part of a `use` item sits.
@@ -66,6 +69,8 @@ pub(super) struct UseInfo {
     pub prefix: String,
     pub is_pub: bool,
     pub subtree: Option<Subtree>,
+    /// The whole tree, when it is one path without groups or globs (`crate::cache as c`).
+    pub simple_tree: Option<Range<usize>>,
     /// Indices into [`Collector::leaves`].
     pub leaves: Vec<usize>,
     /// An `extern crate legacy_cache ...;` item rather than a `use`.
@@ -116,6 +121,7 @@ impl<'ast> Collector<'ast, '_> {
         {
             self.mark_glob_super();
         }
+        let simple_tree = is_simple(&item.tree).then(|| tree_range.clone());
         let mut found = Vec::new();
         walk_use(&item.tree, &mut Vec::new(), &mut found);
         let scope = self.current_scope();
@@ -128,6 +134,7 @@ impl<'ast> Collector<'ast, '_> {
                 scope,
                 rel_text,
                 everywhere: false,
+                via_glob: false,
             });
         }
         self.uses.push(UseInfo {
@@ -136,6 +143,7 @@ impl<'ast> Collector<'ast, '_> {
             prefix,
             is_pub: !matches!(item.vis, syn::Visibility::Inherited),
             subtree,
+            simple_tree,
             leaves: leaf_ids,
             extern_crate: false,
         });
@@ -158,6 +166,7 @@ impl<'ast> Collector<'ast, '_> {
             scope,
             rel_text: "self".into(),
             everywhere: scope == 0,
+            via_glob: false,
         });
         self.uses.push(UseInfo {
             scope,
@@ -165,6 +174,7 @@ impl<'ast> Collector<'ast, '_> {
             prefix: String::new(),
             is_pub: !matches!(item.vis, syn::Visibility::Inherited),
             subtree: None,
+            simple_tree: None,
             leaves: vec![self.leaves.len() - 1],
             extern_crate: true,
         });
@@ -181,15 +191,20 @@ impl<'ast> Collector<'ast, '_> {
         };
         let mut next = Some(scope);
         while let Some(sc) = next {
-            if let Some(i) = self
-                .leaves
-                .iter()
-                .position(|l| l.scope == sc && l.alias == name && l.kind != LeafKind::Glob)
-            {
+            if let Some(i) = self.leaves.iter().position(|l| {
+                l.scope == sc && l.alias == name && l.kind != LeafKind::Glob && !l.via_glob
+            }) {
                 return (self.leaves[i].kind == want).then_some(i);
             }
             if self.scopes[sc].fns.contains(name) {
                 return None;
+            }
+            if let Some(i) = self
+                .leaves
+                .iter()
+                .position(|l| l.scope == sc && l.alias == name && l.via_glob)
+            {
+                return (self.leaves[i].kind == want).then_some(i);
             }
             if name == glob_name
                 && let Some(i) = self
@@ -272,6 +287,66 @@ impl<'ast> Collector<'ast, '_> {
             .collect();
         names.insert("legacy_cache".into());
         names
+    }
+}
+
+/// A tree that is one path: `a::b::c` or `a::b::c as d`.
+fn is_simple(tree: &syn::UseTree) -> bool {
+    match tree {
+        syn::UseTree::Path(p) => is_simple(&p.tree),
+        syn::UseTree::Name(_) | syn::UseTree::Rename(_) => true,
+        _ => false,
+    }
+}
+
+impl Collector<'_, '_> {
+    /// Adds the names the crate-level pass found this file's `use` items import from other
+    /// modules, as legacy leaves of those items. A one-path item importing only such a name can
+    /// then be removed or replaced like a `use legacy_cache::...` item.
+    pub(super) fn inject(&mut self, ctx: &super::CrateContext) {
+        for imp in &ctx.imported {
+            let Some(ui) = self
+                .uses
+                .iter()
+                .position(|u| u.item_range.start == imp.offset && !u.extern_crate)
+            else {
+                continue;
+            };
+            if self.uses[ui]
+                .leaves
+                .iter()
+                .any(|&l| self.leaves[l].alias == imp.alias && !self.leaves[l].kind.is_new())
+            {
+                continue;
+            }
+            self.leaves.push(Leaf {
+                kind: imp.kind,
+                alias: imp.alias.clone(),
+                scope: self.uses[ui].scope,
+                rel_text: String::new(),
+                everywhere: false,
+                via_glob: imp.glob,
+            });
+            let id = self.leaves.len() - 1;
+            let u = &mut self.uses[ui];
+            u.leaves.push(id);
+            if !imp.glob && u.subtree.is_none() && u.leaves.len() == 1 {
+                u.subtree = u.simple_tree.clone().map(|range| Subtree {
+                    range,
+                    siblings: None,
+                });
+            }
+        }
+        for alias in &ctx.extern_aliases {
+            self.leaves.push(Leaf {
+                kind: LeafKind::Crate,
+                alias: alias.clone(),
+                scope: 0,
+                rel_text: "self".into(),
+                everywhere: true,
+                via_glob: false,
+            });
+        }
     }
 }
 
