@@ -1,5 +1,6 @@
 //! The per-function cache behind a `#[memo]` function, and the call path.
 
+use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -138,12 +139,15 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
             module,
             name,
             function_key,
-            store: Store::new(StoreConfig {
-                ttl: options.ttl,
-                max_entries: options.max_entries,
-                weigh: ops.weigh,
-                on_release: None,
-            }),
+            store: Store::named(
+                name,
+                StoreConfig {
+                    ttl: options.ttl,
+                    max_entries: options.max_entries,
+                    weigh: ops.weigh,
+                    on_release: None,
+                },
+            ),
             ops,
             spinner: options.spinner,
             persist,
@@ -219,29 +223,67 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         }
     }
 
+    /// The first half of a miss: the value from disk (when persisted), or `None` after the
+    /// spinner event, when the function must run.
+    fn before_compute(&self, key: Key) -> Option<Computed<T, V>> {
+        let storable = self.storable.get() != Some(&false);
+        if storable && let Some(found) = self.read_disk(key) {
+            return Some(found);
+        }
+        if let Some(text) = self.spinner {
+            cache_store::events::spinner("memo", self.module, self.name, text);
+        }
+        None
+    }
+
+    /// The second half of a miss: the stored form of the computed value, written to disk too.
+    fn after_compute(&self, key: Key, value: T) -> Computed<T, V> {
+        let stored = self.to_store(&value);
+        if self.storable.get() != Some(&false) {
+            self.write_disk(key, &value, stored.as_ref());
+        }
+        Computed {
+            result: value,
+            store: stored,
+            age: Duration::ZERO,
+        }
+    }
+
     /// Computes on a miss: disk first (when persisted), then the function.
     fn fill<E>(
         &self,
         key: Key,
         compute: impl FnOnce() -> Result<T, E>,
     ) -> Result<Computed<T, V>, E> {
-        let storable = self.storable.get() != Some(&false);
-        if storable && let Some(found) = self.read_disk(key) {
-            return Ok(found);
+        match self.before_compute(key) {
+            Some(found) => Ok(found),
+            None => Ok(self.after_compute(key, compute()?)),
         }
-        if let Some(text) = self.spinner {
-            cache_store::events::spinner("memo", self.module, self.name, text);
+    }
+
+    /// What a stored value loads as: the value, or `None` (counted, logged and removed) when it
+    /// does not decode and must be recomputed.
+    fn load_hit(&self, key: Key, stored: &V) -> Option<T> {
+        match (self.ops.load)(stored) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                // Not a hit after all: the caller gets a computed value.
+                self.failed_loads.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    target: "memo",
+                    function = self.name,
+                    "cached value of `{}()` does not decode ({e}); recomputing",
+                    self.name
+                );
+                self.store.remove(key.0);
+                None
+            }
         }
-        let value = compute()?;
-        let stored = self.to_store(&value);
-        if self.storable.get() != Some(&false) {
-            self.write_disk(key, &value, stored.as_ref());
-        }
-        Ok(Computed {
-            result: value,
-            store: stored,
-            age: Duration::ZERO,
-        })
+    }
+
+    /// A call whose arguments could not be hashed: computed, uncached.
+    fn unkeyed(&self, e: &KeyError) {
+        tracing::warn!(target: "memo", function = self.name, "not cached: {e}");
     }
 
     /// The shared call path: a copy of the cached value, or the freshly computed one.
@@ -253,7 +295,7 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         let key = match key {
             Ok(k) => k,
             Err(e) => {
-                tracing::warn!(target: "memo", function = self.name, "not cached: {e}");
+                self.unkeyed(&e);
                 return compute();
             }
         };
@@ -267,20 +309,11 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
             })?;
             match got {
                 Got::Computed(v) => return Ok(v),
-                Got::Hit(stored) => match (self.ops.load)(&stored) {
-                    Ok(v) => return Ok(v),
-                    Err(e) => {
-                        // Not a hit after all: the caller gets a computed value.
-                        self.failed_loads.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(
-                            target: "memo",
-                            function = self.name,
-                            "cached value of `{}()` does not decode ({e}); recomputing",
-                            self.name
-                        );
-                        self.store.remove(key.0);
+                Got::Hit(stored) => {
+                    if let Some(v) = self.load_hit(key, &stored) {
+                        return Ok(v);
                     }
-                },
+                }
             }
         }
         // Two failed decodes in a row: answer without the cache. A hit never runs the closure,
@@ -288,6 +321,65 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         let f = compute.take().expect("hits do not consume the computation");
         self.uncounted_misses.fetch_add(1, Ordering::Relaxed);
         f()
+    }
+
+    /// The async call path of an `async fn`: as [`MemoFn::call_fallible`], awaiting `compute`
+    /// once for all concurrent callers of the key (see `Store::get_or_compute_async` for
+    /// cancellation and panics). With `persist`, the disk read and write on a miss are
+    /// synchronous file operations on the calling task (one small file each).
+    pub async fn call_fallible_async<E, F>(
+        &self,
+        key: Result<Key, KeyError>,
+        compute: impl FnOnce() -> F,
+    ) -> Result<T, E>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        let key = match key {
+            Ok(k) => k,
+            Err(e) => {
+                self.unkeyed(&e);
+                return compute().await;
+            }
+        };
+        let mut compute = Some(compute);
+        for _ in 0..2 {
+            let got = self
+                .store
+                .get_or_compute_async(key.0, None, || {
+                    let f = compute.take().expect("compute runs at most once");
+                    async move {
+                        match self.before_compute(key) {
+                            Some(found) => Ok(found),
+                            None => Ok(self.after_compute(key, f().await?)),
+                        }
+                    }
+                })
+                .await?;
+            match got {
+                Got::Computed(v) => return Ok(v),
+                Got::Hit(stored) => {
+                    if let Some(v) = self.load_hit(key, &stored) {
+                        return Ok(v);
+                    }
+                }
+            }
+        }
+        let f = compute.take().expect("hits do not consume the computation");
+        self.uncounted_misses.fetch_add(1, Ordering::Relaxed);
+        f().await
+    }
+
+    /// Infallible variant of [`MemoFn::call_fallible_async`].
+    pub async fn call_async<F>(&self, key: Result<Key, KeyError>, compute: impl FnOnce() -> F) -> T
+    where
+        F: Future<Output = T>,
+    {
+        let compute = || async { Ok::<T, std::convert::Infallible>(compute().await) };
+        match self.call_fallible_async(key, compute).await {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
     }
 
     /// Infallible variant of [`MemoFn::call_fallible`].

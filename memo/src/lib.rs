@@ -168,6 +168,7 @@ pub mod __private {
 
     pub use cache_store::Instances;
     pub use cache_store::registry::instance_tokens;
+    pub use cache_store::store::returning;
 
     /// The cache of one instantiation of a method or generic function (see
     /// [`cache_store::Instances`]), registered for [`crate::clear_all`] on creation.

@@ -28,6 +28,7 @@
 
 pub mod clock;
 pub mod events;
+mod pending;
 pub mod persist;
 pub mod registry;
 pub mod store;
