@@ -77,17 +77,20 @@ fn quiet_panics() {
     });
 }
 
+/// How a call's computation ends, once the test decides: `None` keeps it open.
+type Gate = Rc<Cell<Option<(Outcome, V)>>>;
+
 type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<Got<V, V>, ()>> + 'a>>;
 
 struct Call<'a> {
     key: u128,
     /// How its computation (if it runs one) ends, once the test decides: `None` keeps it open.
-    gate: Rc<Cell<Option<(Outcome, V)>>>,
+    gate: Gate,
     fut: CallFuture<'a>,
 }
 
 /// A computation that stays open until its gate is set.
-fn gated(gate: Rc<Cell<Option<(Outcome, V)>>>) -> impl Future<Output = Result<Computed<V, V>, ()>> {
+fn gated(gate: Gate) -> impl Future<Output = Result<Computed<V, V>, ()>> {
     std::future::poll_fn(move |_| match gate.get() {
         None => Poll::Pending,
         Some((Outcome::Value, v)) => Poll::Ready(Ok(Computed::cache(v, v))),
@@ -110,7 +113,7 @@ fn run(max: Option<usize>, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let (mut hits, mut misses) = (0u64, 0u64);
     let mut calls: Vec<Call<'_>> = Vec::new();
     // Which live call computes each key (by the gate, which identifies a call).
-    let mut computing: Vec<(u128, Rc<Cell<Option<(Outcome, V)>>>)> = Vec::new();
+    let mut computing: Vec<(u128, Gate)> = Vec::new();
     let mut next_value: V = 0;
     let mut cx = Context::from_waker(Waker::noop());
 

@@ -8,7 +8,6 @@
 //! removes it and wakes the waiters, and the first of them to look again computes.
 
 use std::future::{Future, poll_fn};
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::pin;
 
 use super::{Begin, Computed, Got, Store};
@@ -62,26 +61,17 @@ impl<V: Clone> Store<V> {
             }
         };
         let pending = std::sync::Arc::clone(&guard.pending);
-        let mut guard = Some(guard);
         let mut fut = pin!(compute());
+        // A panic in the body unwinds through this future's poll, which drops its locals, the
+        // guard included: the marker is gone and the waiters are woken even if the executor
+        // catches the panic and keeps the (now finished) future.
         let computed = poll_fn(|cx| {
             // On the polling stack while the body runs, so that the body awaiting this same
             // key is recognised as recursion (see `crate::pending`).
             let _polling = pending.polling();
-            match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-                Ok(poll) => poll,
-                Err(panic) => {
-                    // Hand over now, even if an executor catches the panic and keeps this
-                    // future around instead of dropping it.
-                    drop(guard.take());
-                    resume_unwind(panic)
-                }
-            }
+            fut.as_mut().poll(cx)
         })
         .await?;
-        let guard = guard
-            .take()
-            .expect("the guard is only taken when the computation panics");
         Ok(Got::Computed(self.complete(guard, computed)))
     }
 }
