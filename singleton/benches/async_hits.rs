@@ -8,7 +8,8 @@
 //! Each async sample runs its whole batch of iterations inside one `futures::executor::block_on`,
 //! so the executor's entry cost is not in the per-call figure. `async/miss_1000_tasks`: 1,000
 //! tokio tasks (4 workers) call one cold key at once; one computation (a 1 ms sleep) serves all.
-//! The bench lives in `singleton` because that crate has both attributes (`memo` as a
+//! `async/persisted`: the synchronous disk read an async call makes on a memory miss with
+//! `persist = "disk"`. The bench lives in `singleton` because that crate has both attributes (`memo` as a
 //! dev-dependency).
 
 use std::hint::black_box;
@@ -165,5 +166,33 @@ fn misses(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hits, misses);
+#[memo::memo(persist = "disk", max_entries = 1, show_spinner = false)]
+async fn memo_persisted(x: u64) -> Vec<u64> {
+    vec![work(x); 16]
+}
+
+/// What `persist = "disk"` costs an async caller on a memory miss: the entry file is read
+/// synchronously on the calling task. Two keys alternate under `max_entries = 1`, so every call
+/// misses memory and reads its file (128-byte value) from a temporary directory.
+fn persisted(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("async-bench-{}", std::process::id()));
+    memo::set_cache_dir(Some(dir.clone()));
+    futures::executor::block_on(async {
+        memo_persisted(X).await;
+        memo_persisted(X + 1).await;
+    });
+    let mut group = c.benchmark_group("async/persisted");
+    group.bench_function("memory_miss_disk_read", |b| {
+        let mut k = 0;
+        async_batch!(b, {
+            k ^= 1;
+            memo_persisted(black_box(X + k))
+        })
+    });
+    group.finish();
+    memo_persisted::clear();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+criterion_group!(benches, hits, misses, persisted);
 criterion_main!(benches);
