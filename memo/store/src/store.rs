@@ -15,6 +15,10 @@
 //! left waiting, and the mutex is never poisoned by user code. A thread that waits for a key it
 //! is itself computing (a memoized function calling itself with the same arguments) would wait
 //! forever; that case is detected and reported as a panic with an explanation instead.
+//!
+//! [`Store::get_or_compute_async`] follows the same protocol with the waits turned into futures
+//! (`std::task` wakers parked on the marker, no runtime): blocking and async callers of one key
+//! share one computation, and dropping the computing future releases the marker as a panic does.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
