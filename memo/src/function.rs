@@ -342,6 +342,13 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
                 return compute().await;
             }
         };
+        // A hit answers before the computation's future is set up. A value that does not
+        // decode is removed by `load_hit`, and the loop below then computes.
+        if let Some(stored) = self.store.hit(key.0)
+            && let Some(v) = self.load_hit(key, &stored)
+        {
+            return Ok(v);
+        }
         let mut compute = Some(compute);
         for _ in 0..2 {
             let got = self

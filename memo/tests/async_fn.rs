@@ -423,3 +423,54 @@ fn persisted_async_fn_reads_back_from_disk() {
     stored::clear();
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// Decodes until `REFUSE` is set: a `Deserialize` that sometimes cannot read what its
+/// `Serialize` wrote.
+#[derive(Debug, Clone, PartialEq)]
+struct Flaky(u32);
+
+static REFUSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+impl serde::Serialize for Flaky {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Flaky {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = u32::deserialize(d)?;
+        if REFUSE.load(Ordering::SeqCst) {
+            return Err(serde::de::Error::custom("refusing to decode"));
+        }
+        Ok(Flaky(v))
+    }
+}
+
+#[test]
+fn a_hit_that_does_not_decode_is_recomputed_and_counted_as_a_miss() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+    #[memo]
+    async fn flaky(x: u32) -> Flaky {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        Flaky(x)
+    }
+
+    futures::executor::block_on(async {
+        assert_eq!(flaky(5).await, Flaky(5));
+        assert_eq!(flaky(5).await, Flaky(5));
+        assert_eq!((flaky::stats().hits, flaky::stats().misses), (1, 1));
+        REFUSE.store(true, Ordering::SeqCst);
+        assert_eq!(flaky(5).await, Flaky(5), "recomputed");
+        REFUSE.store(false, Ordering::SeqCst);
+    });
+    assert_eq!(RUNS.load(Ordering::SeqCst), 2);
+    let stats = flaky::stats();
+    assert_eq!(
+        (stats.hits, stats.misses),
+        (1, 2),
+        "the failed decode is a miss"
+    );
+    assert_eq!(stats.entries, 1, "the recomputed value is stored again");
+}

@@ -196,6 +196,12 @@ impl<T> SingletonFn<T> {
                 return compute().await.map(Arc::new);
             }
         };
+        // Without `validate`, a hit answers before the creation's future is set up.
+        if self.validate.is_none()
+            && let Some(v) = self.store.hit(key.0)
+        {
+            return Ok(v);
+        }
         let validate = self.validate.map(|v| move |value: &Arc<T>| v(value));
         let validate_ref = validate
             .as_ref()

@@ -8,12 +8,36 @@
 //! removes it and wakes the waiters, and the first of them to look again computes.
 
 use std::future::{Future, poll_fn};
-use std::pin::pin;
 
 use super::{Begin, Computed, Got, Store};
 use crate::pending::Owner;
 
 impl<V: Clone> Store<V> {
+    /// A hit, counted, or `None` without counting anything (no validation): the fast path of an
+    /// async caller, taken before it sets up the future of a computation it will not need.
+    ///
+    /// ```
+    /// use cache_store::{Store, StoreConfig};
+    ///
+    /// let store: Store<u8> = Store::new(StoreConfig::default());
+    /// assert_eq!(store.hit(1), None);
+    /// store.insert(1, 9);
+    /// assert_eq!(store.hit(1), Some(9));
+    /// assert_eq!((store.stats().hits, store.stats().misses), (1, 0));
+    /// ```
+    #[inline]
+    pub fn hit(&self, key: u128) -> Option<V> {
+        let mut departed = Vec::new();
+        let found = {
+            let mut map = self.lock();
+            let found = self.lookup(&mut map, key, &mut departed);
+            map.hits += u64::from(found.is_some());
+            found
+        };
+        self.release(departed);
+        found.map(|(value, _)| value)
+    }
+
     /// The async [`Store::get_or_compute`]: returns the stored value for `key`, or awaits
     /// `compute()` once for all concurrent callers of that key, blocking or async, and stores
     /// what it says to store. Runtime-agnostic (only `std::task`).
@@ -61,7 +85,10 @@ impl<V: Clone> Store<V> {
             }
         };
         let pending = std::sync::Arc::clone(&guard.pending);
-        let mut fut = pin!(compute());
+        // Boxed: the body's future can be large, and inline it would make every call's future
+        // (hits included, which never reach this point) as large, to be set up on each call.
+        // One allocation per computation is nothing next to the computation.
+        let mut fut = Box::pin(compute());
         // A panic in the body unwinds through this future's poll, which drops its locals, the
         // guard included: the marker is gone and the waiters are woken even if the executor
         // catches the panic and keeps the (now finished) future.
