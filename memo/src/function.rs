@@ -1,5 +1,6 @@
 //! The per-function cache behind a `#[memo]` function, and the call path.
 
+use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -141,12 +142,15 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
             module,
             name,
             function_key,
-            store: Store::new(StoreConfig {
-                ttl: options.ttl,
-                max_entries: options.max_entries,
-                weigh: ops.weigh,
-                on_release: None,
-            }),
+            store: Store::named(
+                name,
+                StoreConfig {
+                    ttl: options.ttl,
+                    max_entries: options.max_entries,
+                    weigh: ops.weigh,
+                    on_release: None,
+                },
+            ),
             ops,
             spinner: options.spinner,
             persist,
@@ -234,18 +238,15 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         }
     }
 
-    /// Computes on a miss: disk first (when persisted), then the function.
-    fn fill<E>(
-        &self,
-        key: Key,
-        compute: impl FnOnce() -> Result<T, E>,
-    ) -> Result<Computed<T, V>, E> {
+    /// The first half of a miss: the persisted value (`Ok`), or, after the spinner event, what
+    /// the computation must hold while it runs (`Err`): on a store shared by processes, the lease
+    /// that makes other processes wait for this one instead of computing the same key.
+    fn before_compute(&self, key: Key) -> Result<Computed<T, V>, Option<Lease>> {
         let storable = self.storable.get() != Some(&false);
         if storable && let Some(found) = self.read_disk(key) {
             return Ok(found);
         }
-        // On a store shared by processes: wait for one computing this key, or lease it.
-        let _lease = match storable.then(|| self.claim(key)).flatten() {
+        let lease = match storable.then(|| self.claim(key)).flatten() {
             Some(Ok(found)) => return Ok(found),
             Some(Err(lease)) => lease,
             None => None,
@@ -253,16 +254,58 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         if let Some(text) = self.spinner {
             cache_store::events::spinner("memo", self.module, self.name, text);
         }
-        let value = compute()?;
+        Err(lease)
+    }
+
+    /// The second half of a miss: the stored form of the computed value, written to disk too.
+    fn after_compute(&self, key: Key, value: T) -> Computed<T, V> {
         let stored = self.to_store(&value);
         if self.storable.get() != Some(&false) {
             self.write_disk(key, &value, stored.as_ref());
         }
-        Ok(Computed {
+        Computed {
             result: value,
             store: stored,
             age: Duration::ZERO,
-        })
+        }
+    }
+
+    /// Computes on a miss: disk first (when persisted), then the function.
+    fn fill<E>(
+        &self,
+        key: Key,
+        compute: impl FnOnce() -> Result<T, E>,
+    ) -> Result<Computed<T, V>, E> {
+        match self.before_compute(key) {
+            Ok(found) => Ok(found),
+            // The lease is released after the value is written (or on an error or panic).
+            Err(_lease) => Ok(self.after_compute(key, compute()?)),
+        }
+    }
+
+    /// What a stored value loads as: the value, or `None` (counted, logged and removed) when it
+    /// does not decode and must be recomputed.
+    fn load_hit(&self, key: Key, stored: &V) -> Option<T> {
+        match (self.ops.load)(stored) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                // Not a hit after all: the caller gets a computed value.
+                self.failed_loads.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    target: "memo",
+                    function = self.name,
+                    "cached value of `{}()` does not decode ({e}); recomputing",
+                    self.name
+                );
+                self.store.remove(key.0);
+                None
+            }
+        }
+    }
+
+    /// A call whose arguments could not be hashed: computed, uncached.
+    fn unkeyed(&self, e: &KeyError) {
+        tracing::warn!(target: "memo", function = self.name, "not cached: {e}");
     }
 
     /// The shared call path: a copy of the cached value, or the freshly computed one.
@@ -274,7 +317,7 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         let key = match key {
             Ok(k) => k,
             Err(e) => {
-                tracing::warn!(target: "memo", function = self.name, "not cached: {e}");
+                self.unkeyed(&e);
                 return compute();
             }
         };
@@ -288,20 +331,11 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
             })?;
             match got {
                 Got::Computed(v) => return Ok(v),
-                Got::Hit(stored) => match (self.ops.load)(&stored) {
-                    Ok(v) => return Ok(v),
-                    Err(e) => {
-                        // Not a hit after all: the caller gets a computed value.
-                        self.failed_loads.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(
-                            target: "memo",
-                            function = self.name,
-                            "cached value of `{}()` does not decode ({e}); recomputing",
-                            self.name
-                        );
-                        self.store.remove(key.0);
+                Got::Hit(stored) => {
+                    if let Some(v) = self.load_hit(key, &stored) {
+                        return Ok(v);
                     }
-                },
+                }
             }
         }
         // Two failed decodes in a row: answer without the cache. A hit never runs the closure,
@@ -309,6 +343,74 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         let f = compute.take().expect("hits do not consume the computation");
         self.uncounted_misses.fetch_add(1, Ordering::Relaxed);
         f()
+    }
+
+    /// The async call path of an `async fn`: as [`MemoFn::call_fallible`], awaiting `compute`
+    /// once for all concurrent callers of the key (see `Store::get_or_compute_async` for
+    /// cancellation and panics). With `persist`, the disk read and write on a miss are
+    /// synchronous file operations on the calling task (one small file each); with
+    /// `persist = "redis"` the reads, the write and the wait for another process's lease are
+    /// synchronous too, each bounded by the configured timeouts.
+    pub async fn call_fallible_async<E, F>(
+        &self,
+        key: Result<Key, KeyError>,
+        compute: impl FnOnce() -> F,
+    ) -> Result<T, E>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        let key = match key {
+            Ok(k) => k,
+            Err(e) => {
+                self.unkeyed(&e);
+                return compute().await;
+            }
+        };
+        // A hit answers before the computation's future is set up. A value that does not
+        // decode is removed by `load_hit`, and the loop below then computes.
+        if let Some(stored) = self.store.hit(key.0)
+            && let Some(v) = self.load_hit(key, &stored)
+        {
+            return Ok(v);
+        }
+        let mut compute = Some(compute);
+        for _ in 0..2 {
+            let got = self
+                .store
+                .get_or_compute_async(key.0, None, || {
+                    let f = compute.take().expect("compute runs at most once");
+                    async move {
+                        match self.before_compute(key) {
+                            Ok(found) => Ok(found),
+                            Err(_lease) => Ok(self.after_compute(key, f().await?)),
+                        }
+                    }
+                })
+                .await?;
+            match got {
+                Got::Computed(v) => return Ok(v),
+                Got::Hit(stored) => {
+                    if let Some(v) = self.load_hit(key, &stored) {
+                        return Ok(v);
+                    }
+                }
+            }
+        }
+        let f = compute.take().expect("hits do not consume the computation");
+        self.uncounted_misses.fetch_add(1, Ordering::Relaxed);
+        f().await
+    }
+
+    /// Infallible variant of [`MemoFn::call_fallible_async`].
+    pub async fn call_async<F>(&self, key: Result<Key, KeyError>, compute: impl FnOnce() -> F) -> T
+    where
+        F: Future<Output = T>,
+    {
+        let compute = || async { Ok::<T, std::convert::Infallible>(compute().await) };
+        match self.call_fallible_async(key, compute).await {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
     }
 
     /// Infallible variant of [`MemoFn::call_fallible`].

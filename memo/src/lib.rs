@@ -85,6 +85,42 @@
 //!   decode later (a `Deserialize` that rejects what its `Serialize` wrote) is dropped,
 //!   recomputed, and counted as a miss, never a hit.
 //!
+//! # Async functions
+//!
+//! `#[memo]` also goes on an `async fn` (free function or method, any option). The call returns
+//! a future of `T` that is `Send` when the arguments and the body are; concurrent callers of one
+//! key, on any executor, share one computation and each get their own copy. No async runtime is
+//! involved: waiting uses `std::task` wakers.
+//!
+//! - a caller dropped while it waits (a timeout, `select!`) affects nobody else;
+//! - if the computing caller is dropped, or its body panics or returns `Err`, nothing is cached
+//!   and one waiter computes instead; a panic reaches only the caller whose body panicked;
+//! - awaiting itself with other arguments works (box the recursive call); with the same
+//!   arguments it panics with a message naming the function instead of never finishing;
+//! - with `persist = "disk"`, the entry file is read on a memory miss and written after a
+//!   computation synchronously, on the computing task (one small file each); memory hits never
+//!   touch the disk.
+//!
+//! ```
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//!
+//! static RUNS: AtomicUsize = AtomicUsize::new(0);
+//!
+//! #[memo::memo(max_entries = 100)]
+//! async fn double(x: u64) -> Result<u64, String> {
+//!     RUNS.fetch_add(1, Ordering::SeqCst);
+//!     x.checked_mul(2).ok_or_else(|| "overflow".to_string())
+//! }
+//!
+//! futures::executor::block_on(async {
+//!     let (a, b) = futures::join!(double(21), double(21));
+//!     assert_eq!((a, b), (Ok(42), Ok(42)));
+//!     assert_eq!(RUNS.load(Ordering::SeqCst), 1, "one computation for both callers");
+//!     assert!(double(u64::MAX).await.is_err()); // not cached
+//! });
+//! assert_eq!(double::stats().entries, 1);
+//! ```
+//!
 //! # Persistence
 //!
 //! `persist = "disk"` writes each computed entry to `<dir>/<function key>-<value key>.memo`
@@ -218,6 +254,7 @@ pub mod __private {
 
     pub use cache_store::Instances;
     pub use cache_store::registry::instance_tokens;
+    pub use cache_store::store::returning;
 
     /// The cache of one instantiation of a method or generic function (see
     /// [`cache_store::Instances`]), registered for [`crate::clear_all`] on creation.

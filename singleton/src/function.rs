@@ -1,5 +1,6 @@
 //! The per-function cache behind a `#[singleton]` function, and the call path.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -116,14 +117,28 @@ impl<T> SingletonFn<T> {
         Self {
             module,
             name,
-            store: Store::new(StoreConfig {
-                ttl: options.ttl,
-                max_entries: options.max_entries,
-                weigh: |_| std::mem::size_of::<T>(),
-                on_release,
-            }),
+            store: Store::named(
+                name,
+                StoreConfig {
+                    ttl: options.ttl,
+                    max_entries: options.max_entries,
+                    weigh: |_| std::mem::size_of::<T>(),
+                    on_release,
+                },
+            ),
             spinner: options.spinner,
             validate: options.validate,
+        }
+    }
+
+    /// Without a key there is nothing to share: this caller gets its own object.
+    fn unkeyed(&self, e: &KeyError) {
+        tracing::warn!(target: "singleton", function = self.name, "not cached: {e}");
+    }
+
+    fn spinner(&self) {
+        if let Some(text) = self.spinner {
+            cache_store::events::spinner("singleton", self.module, self.name, text);
         }
     }
 
@@ -136,23 +151,88 @@ impl<T> SingletonFn<T> {
         let key = match key {
             Ok(k) => k,
             Err(e) => {
-                // Without a key there is nothing to share: this caller gets its own object.
-                tracing::warn!(target: "singleton", function = self.name, "not cached: {e}");
+                self.unkeyed(&e);
                 return compute().map(Arc::new);
             }
         };
         let validate = self.validate.map(|v| move |value: &Arc<T>| v(value));
         let validate_ref = validate.as_ref().map(|v| v as &dyn Fn(&Arc<T>) -> bool);
         let got = self.store.get_or_compute(key.0, validate_ref, || {
-            if let Some(text) = self.spinner {
-                cache_store::events::spinner("singleton", self.module, self.name, text);
-            }
+            self.spinner();
             let value = Arc::new(compute()?);
             Ok(Computed::cache(Arc::clone(&value), value))
         })?;
         Ok(match got {
             Got::Hit(v) | Got::Computed(v) => v,
         })
+    }
+
+    /// The async call path of an `async fn`: as [`SingletonFn::call_fallible`], awaiting
+    /// `compute` once for all concurrent callers of the key. A caller that is dropped while it
+    /// waits affects no one; if the creating caller is dropped (or its body fails or panics),
+    /// nothing is cached and one waiter creates the object instead.
+    ///
+    /// ```
+    /// use singleton::{SingletonFn, SingletonOptions};
+    ///
+    /// let cache: SingletonFn<String> = SingletonFn::new("doc", "f", 0, SingletonOptions::default());
+    /// let key = Ok(cache_key::Key(1));
+    /// let a = futures::executor::block_on(cache.call_async(key.clone(), || async { "pool".to_string() }));
+    /// let b = futures::executor::block_on(cache.call_async(key, || async { unreachable!() }));
+    /// assert!(std::sync::Arc::ptr_eq(&a, &b));
+    /// ```
+    pub async fn call_fallible_async<E, F>(
+        &self,
+        key: Result<Key, KeyError>,
+        compute: impl FnOnce() -> F,
+    ) -> Result<Arc<T>, E>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        let key = match key {
+            Ok(k) => k,
+            Err(e) => {
+                self.unkeyed(&e);
+                return compute().await.map(Arc::new);
+            }
+        };
+        // Without `validate`, a hit answers before the creation's future is set up.
+        if self.validate.is_none()
+            && let Some(v) = self.store.hit(key.0)
+        {
+            return Ok(v);
+        }
+        let validate = self.validate.map(|v| move |value: &Arc<T>| v(value));
+        let validate_ref = validate
+            .as_ref()
+            .map(|v| v as &(dyn Fn(&Arc<T>) -> bool + Sync));
+        let got = self
+            .store
+            .get_or_compute_async(key.0, validate_ref, || async {
+                self.spinner();
+                let value = Arc::new(compute().await?);
+                Ok(Computed::cache(Arc::clone(&value), value))
+            })
+            .await?;
+        Ok(match got {
+            Got::Hit(v) | Got::Computed(v) => v,
+        })
+    }
+
+    /// Infallible variant of [`SingletonFn::call_fallible_async`].
+    pub async fn call_async<F>(
+        &self,
+        key: Result<Key, KeyError>,
+        compute: impl FnOnce() -> F,
+    ) -> Arc<T>
+    where
+        F: Future<Output = T>,
+    {
+        let compute = || async { Ok::<T, std::convert::Infallible>(compute().await) };
+        match self.call_fallible_async(key, compute).await {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
     }
 
     /// Infallible variant of [`SingletonFn::call_fallible`].

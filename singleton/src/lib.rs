@@ -75,10 +75,36 @@
 //!
 //! # Concurrency
 //!
-//! Exactly one creation per key, even under contention: concurrent callers wait for the first
-//! one. The initializer never runs under a lock, so a singleton may call another singleton (or
-//! itself with another key). A panic in the initializer reaches its caller, caches nothing and
+//! Exactly one creation per key, even under contention (threads or async tasks): concurrent
+//! callers wait for the first one. The initializer never runs under a lock, so a singleton may
+//! call another singleton (or itself with another key). A panic in the initializer reaches its caller, caches nothing and
 //! leaves no waiter stuck.
+//!
+//! # Async functions
+//!
+//! `#[singleton]` also goes on an `async fn`: the call returns a future of `Arc<T>` (`Send` when
+//! the arguments and the body are), and concurrent callers of one key, on any executor, share
+//! one creation. A caller dropped while waiting affects nobody; if the creating caller is
+//! dropped, or its body panics or returns `Err`, nothing is cached and one waiter creates the
+//! object instead. `validate`, `on_release`, TTL and `max_entries` work as for blocking
+//! functions. Waiting uses `std::task` wakers, not a particular runtime.
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! struct Client { url: String }
+//!
+//! #[singleton::singleton]
+//! async fn client(url: &str) -> Client {
+//!     Client { url: url.to_string() } // e.g. an awaited connection handshake
+//! }
+//!
+//! futures::executor::block_on(async {
+//!     let (a, b) = futures::join!(client("db://main"), client("db://main"));
+//!     assert!(Arc::ptr_eq(&a, &b));
+//!     assert_eq!(a.url, "db://main");
+//! });
+//! ```
 //!
 //! # Cargo features
 //!
@@ -150,6 +176,7 @@ pub mod __private {
 
     pub use cache_store::Instances;
     pub use cache_store::registry::instance_tokens;
+    pub use cache_store::store::returning;
 
     /// The cache of one instantiation of a method or generic function (see
     /// [`cache_store::Instances`]), registered for [`crate::clear_all`] on creation.

@@ -143,6 +143,14 @@ fn expand_cache(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream
     let mut opts = Options::parse("cache", attr)?;
     let in_impl = bool_option(&mut opts, "in_impl", false)?;
     let f = CachedFn::parse(item, "cache", in_impl, false)?;
+    if let Some(a) = &f.sig.asyncness {
+        // The legacy cache has no single flight to share an awaited computation with.
+        return Err(syn::Error::new(
+            a.span(),
+            "#[cache] does not support `async fn`; use #[memo::memo] (data, a copy per caller) or \
+             #[singleton::singleton] (one shared object), which cache async functions",
+        ));
+    }
     let persist = bool_option(&mut opts, "persist", false)?;
     let allow_mutation = bool_option(&mut opts, "allow_output_mutation", false)?;
     let spinner = opts.show_spinner(spinner_text(&f))?;

@@ -114,15 +114,6 @@ impl CachedFn {
             )
         })?;
         let sig = f.sig.clone();
-        if let Some(a) = &sig.asyncness {
-            return Err(syn::Error::new(
-                a.span(),
-                format!(
-                    "#[{attr_name}] does not support `async fn`: cache a synchronous function and \
-                     call it from async code (e.g. with `spawn_blocking`)"
-                ),
-            ));
-        }
         if let Some(c) = &sig.constness {
             return Err(syn::Error::new(
                 c.span(),
@@ -237,6 +228,11 @@ impl CachedFn {
     /// The function's name.
     pub fn name(&self) -> &Ident {
         &self.sig.ident
+    }
+
+    /// Whether the function is an `async fn` (its cache is then awaited, see [`crate::expand`]).
+    pub fn is_async(&self) -> bool {
+        self.sig.asyncness.is_some()
     }
 
     /// Whether any argument is passed (for the spinner text, as Streamlit does).

@@ -14,6 +14,8 @@
 //!     let __compute = move || -> T { /* original body */ };
 //!     runtime::call(__cache, __key, __compute)
 //! }
+//! // `async fn f(..) -> T`: the same, with `__compute` returning `async move { body }` and
+//! // `runtime::call_async(__cache, __key, __compute).await` (companions stay synchronous).
 //! struct f {}  // type namespace only: sees the items of its scope, as a `mod` would not
 //! impl f { pub fn clear(); pub fn clear_entry(a: A, _b: B) -> bool; pub fn stats() -> Stats; }
 //! ```
@@ -267,12 +269,14 @@ impl Common {
     /// is reported.
     pub fn call(&self) -> TokenStream {
         let span = self.f.returns.value_type().span();
-        match &self.f.returns {
-            Returns::Plain(_) => quote_spanned!(span=> __cache.call(__key, __compute)),
-            Returns::Result { .. } => {
-                quote_spanned!(span=> __cache.call_fallible(__key, __compute))
-            }
-        }
+        let call = match (&self.f.returns, self.f.is_async()) {
+            (Returns::Plain(_), false) => quote_spanned!(span=> call),
+            (Returns::Result { .. }, false) => quote_spanned!(span=> call_fallible),
+            (Returns::Plain(_), true) => quote_spanned!(span=> call_async),
+            (Returns::Result { .. }, true) => quote_spanned!(span=> call_fallible_async),
+        };
+        let wait = self.f.is_async().then(|| quote!(.await));
+        quote_spanned!(span=> __cache.#call(__key, __compute)#wait)
     }
 }
 
@@ -337,6 +341,7 @@ pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
     let (fn_token, ident, generics) = (&sig.fn_token, &sig.ident, &sig.generics);
     let where_clause = &generics.where_clause;
     let unsafety = &sig.safety;
+    let asyncness = &sig.asyncness;
     let abi = &sig.abi;
     let inputs = f.outer_inputs();
     let body = f.inner_body();
@@ -427,12 +432,21 @@ pub fn expand(f: &CachedFn, spec: Spec) -> TokenStream {
             quote! { let (__cells, __site) = #accessor; __cells.stats(__site) },
         ),
     };
+    // An `async fn`'s body becomes a future, awaited by the runtime's `*_async` call; `returning`
+    // gives `?` in it the declared return type to convert to.
+    let compute = if f.is_async() {
+        quote! {
+            let __compute = move || #krate::__private::returning::<#compute_ret, _>(async move #body);
+        }
+    } else {
+        quote!(let __compute = move || -> #compute_ret #body;)
+    };
     let function = quote! {
         #(#attrs)*
-        #vis #unsafety #abi #fn_token #ident #generics (#inputs) -> #outer_ret #where_clause {
+        #vis #asyncness #unsafety #abi #fn_token #ident #generics (#inputs) -> #outer_ret #where_clause {
             let __cache = #this_cache;
             let __key = #key;
-            let __compute = move || -> #compute_ret #body;
+            #compute
             #call
         }
     };

@@ -2,7 +2,8 @@
 //!
 //! One idea per module, in the manner of moka and quick_cache:
 //! - [`store`]: a per-function map with time-to-live (from insertion), least-recently-used
-//!   eviction and *single flight* (concurrent misses of one key run the computation once);
+//!   eviction and *single flight* (concurrent misses of one key run the computation once, for
+//!   blocking and async callers alike);
 //! - [`clock`]: the time source, with a per-thread mock so TTL tests need no sleeping;
 //! - [`registry`]: the list of live caches behind `memo::clear_all()` and friends, and the
 //!   per-instantiation caches of generic functions ([`Instances`]);
@@ -28,6 +29,7 @@
 
 pub mod clock;
 pub mod events;
+mod pending;
 pub mod persist;
 pub mod registry;
 pub mod store;

@@ -15,17 +15,25 @@
 //! left waiting, and the mutex is never poisoned by user code. A thread that waits for a key it
 //! is itself computing (a memoized function calling itself with the same arguments) would wait
 //! forever; that case is detected and reported as a panic with an explanation instead.
+//!
+//! [`Store::get_or_compute_async`] follows the same protocol with the waits turned into futures
+//! (`std::task` wakers parked on the marker, no runtime): blocking and async callers of one key
+//! share one computation, and dropping the computing future releases the marker as a panic does.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::{self, ThreadId};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use hashlink::LinkedHashMap;
 
 use crate::clock;
+use crate::pending::{Owner, Pending};
+
+mod asynchronous;
+pub use asynchronous::returning;
 
 /// Keys are already uniformly distributed digests: fold them instead of hashing them again.
 #[derive(Default)]
@@ -142,26 +150,6 @@ struct Entry<V> {
     generation: u64,
 }
 
-struct Pending {
-    owner: ThreadId,
-    done: Mutex<bool>,
-    cv: Condvar,
-}
-
-impl Pending {
-    fn wait(&self) {
-        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
-        while !*done {
-            done = self.cv.wait(done).unwrap_or_else(|e| e.into_inner());
-        }
-    }
-
-    fn finish(&self) {
-        *self.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.cv.notify_all();
-    }
-}
-
 struct Map<V> {
     ready: LinkedHashMap<u128, Entry<V>, FoldState>,
     pending: HashMap<u128, Arc<Pending>, FoldState>,
@@ -192,6 +180,8 @@ struct Map<V> {
 /// ```
 pub struct Store<V> {
     config: StoreConfig<V>,
+    /// The cached function's name, for messages (empty: unnamed).
+    name: &'static str,
     map: Mutex<Map<V>>,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -204,6 +194,15 @@ impl<V> std::fmt::Debug for Store<V> {
             .field("stats", &self.stats())
             .finish()
     }
+}
+
+/// What [`Store::begin`] found.
+enum Begin<'a, V> {
+    Hit(V),
+    /// A hit failed validation and was removed: look again.
+    Retry,
+    Wait(Arc<Pending>),
+    Compute(PendingGuard<'a, V>),
 }
 
 /// Removes the pending marker and wakes waiters when the computing thread leaves, normally or by
@@ -294,8 +293,20 @@ impl<V> Store<V> {
 impl<V: Clone> Store<V> {
     /// An empty store.
     pub fn new(config: StoreConfig<V>) -> Self {
+        Self::named("", config)
+    }
+
+    /// An empty store of the cached function `name`, which messages (such as the recursion
+    /// panic of [`Store::get_or_compute`]) then name.
+    ///
+    /// ```
+    /// let store: cache_store::Store<u8> = cache_store::Store::named("f", Default::default());
+    /// assert_eq!(store.get(1), None);
+    /// ```
+    pub fn named(name: &'static str, config: StoreConfig<V>) -> Self {
         Self {
             config,
+            name,
             map: Mutex::new(Map {
                 ready: LinkedHashMap::with_hasher(FoldState::default()),
                 pending: HashMap::with_hasher(FoldState::default()),
@@ -434,68 +445,95 @@ impl<V: Clone> Store<V> {
         compute: impl FnOnce() -> Result<Computed<R, V>, E>,
     ) -> Result<Got<R, V>, E> {
         loop {
-            let mut departed = Vec::new();
-            let mut map = self.lock();
-            if let Some((value, generation)) = self.lookup(&mut map, key, &mut departed) {
-                let Some(validate) = validate else {
-                    map.hits += 1;
-                    drop(map);
-                    self.release(departed);
-                    return Ok(Got::Hit(value));
-                };
-                drop(map);
-                self.release(departed);
-                if validate(&value) {
-                    self.hits.fetch_add(1, Ordering::Relaxed);
-                    return Ok(Got::Hit(value));
+            let guard = match self.begin(key, validate, Owner::Thread(thread::current().id())) {
+                Begin::Hit(value) => return Ok(Got::Hit(value)),
+                Begin::Retry => continue,
+                Begin::Wait(pending) => {
+                    pending.wait();
+                    continue;
                 }
-                drop(value);
-                self.remove_generation(key, generation);
-                continue;
-            }
-            if let Some(pending) = map.pending.get(&key).cloned() {
-                drop(map);
-                self.release(departed);
-                if pending.owner == thread::current().id() {
-                    panic!(
-                        "a cached function called itself with the same arguments while computing \
-                         them; this recursion can never finish (the value it waits for is the one \
-                         it is computing)"
-                    );
-                }
-                pending.wait();
-                continue;
-            }
-            let pending = Arc::new(Pending {
-                owner: thread::current().id(),
-                done: Mutex::new(false),
-                cv: Condvar::new(),
-            });
-            map.pending.insert(key, Arc::clone(&pending));
-            drop(map);
-            // The guard exists before any user code (an `on_release` hook) runs, so a panic
-            // there cannot leave the pending marker behind with waiters stuck on it.
-            let guard = PendingGuard {
-                store: self,
-                key,
-                pending,
+                Begin::Compute(guard) => guard,
             };
-            self.release(departed);
-            self.misses.fetch_add(1, Ordering::Relaxed);
             let computed = compute()?;
-            if let Some(value) = computed.store {
-                let mut departed = Vec::new();
-                {
-                    let mut map = self.lock();
-                    self.put(&mut map, key, value, computed.age, &mut departed);
-                }
-                drop(guard);
-                self.release(departed);
-            } else {
-                drop(guard);
-            }
-            return Ok(Got::Computed(computed.result));
+            return Ok(Got::Computed(self.complete(guard, computed)));
         }
+    }
+
+    /// The first step of a lookup that computes on a miss, shared by the blocking and the async
+    /// path: a (validated) hit, a computation to wait for, or this caller's turn to compute
+    /// (the pending marker is registered and guarded). Never blocks, never holds the lock when
+    /// it returns.
+    fn begin(
+        &self,
+        key: u128,
+        validate: Option<&dyn Fn(&V) -> bool>,
+        owner: Owner,
+    ) -> Begin<'_, V> {
+        let mut departed = Vec::new();
+        let mut map = self.lock();
+        if let Some((value, generation)) = self.lookup(&mut map, key, &mut departed) {
+            let Some(validate) = validate else {
+                map.hits += 1;
+                drop(map);
+                self.release(departed);
+                return Begin::Hit(value);
+            };
+            drop(map);
+            self.release(departed);
+            if validate(&value) {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                return Begin::Hit(value);
+            }
+            drop(value);
+            self.remove_generation(key, generation);
+            return Begin::Retry;
+        }
+        if let Some(pending) = map.pending.get(&key).cloned() {
+            drop(map);
+            self.release(departed);
+            if pending.is_own() {
+                let function = if self.name.is_empty() {
+                    "a cached function".to_string()
+                } else {
+                    format!("`{}()`", self.name)
+                };
+                panic!(
+                    "{function} called itself with the same arguments while computing them; \
+                     this recursion can never finish (the value it waits for is the one it is \
+                     computing)"
+                );
+            }
+            return Begin::Wait(pending);
+        }
+        let pending = Pending::new(owner);
+        map.pending.insert(key, Arc::clone(&pending));
+        drop(map);
+        // The guard exists before any user code (an `on_release` hook) runs, so a panic
+        // there cannot leave the pending marker behind with waiters stuck on it.
+        let guard = PendingGuard {
+            store: self,
+            key,
+            pending,
+        };
+        self.release(departed);
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        Begin::Compute(guard)
+    }
+
+    /// Stores what a computation says to store, then lets the waiters in.
+    fn complete<R>(&self, guard: PendingGuard<'_, V>, computed: Computed<R, V>) -> R {
+        if let Some(value) = computed.store {
+            let mut departed = Vec::new();
+            {
+                let mut map = self.lock();
+                self.put(&mut map, guard.key, value, computed.age, &mut departed);
+            }
+            drop(guard);
+            self.release(departed);
+        } else {
+            drop(guard);
+        }
+        computed.result
     }
 
     fn remove_generation(&self, key: u128, generation: u64) {

@@ -1,0 +1,121 @@
+//! The async single-flight path of [`Store`]: the blocking path's protocol (pending marker, drop
+//! guard, waiters look again) with the waits turned into futures.
+//!
+//! No lock is held and no thread blocks across an `.await`: the map lock is taken only inside
+//! the synchronous [`Store::begin`] and [`Store::complete`], and waiters park their wakers on
+//! the pending marker. The owner of a computation is whoever polls the future that registered
+//! it; when that future is dropped (cancelled) or its computation panics, the marker's guard
+//! removes it and wakes the waiters, and the first of them to look again computes.
+
+use std::future::{Future, poll_fn};
+
+use super::{Begin, Computed, Got, Store};
+use crate::pending::Owner;
+
+impl<V: Clone> Store<V> {
+    /// A hit, counted, or `None` without counting anything (no validation): the fast path of an
+    /// async caller, taken before it sets up the future of a computation it will not need.
+    ///
+    /// ```
+    /// use cache_store::{Store, StoreConfig};
+    ///
+    /// let store: Store<u8> = Store::new(StoreConfig::default());
+    /// assert_eq!(store.hit(1), None);
+    /// store.insert(1, 9);
+    /// assert_eq!(store.hit(1), Some(9));
+    /// assert_eq!((store.stats().hits, store.stats().misses), (1, 0));
+    /// ```
+    #[inline]
+    pub fn hit(&self, key: u128) -> Option<V> {
+        let mut departed = Vec::new();
+        let found = {
+            let mut map = self.lock();
+            let found = self.lookup(&mut map, key, &mut departed);
+            map.hits += u64::from(found.is_some());
+            found
+        };
+        self.release(departed);
+        found.map(|(value, _)| value)
+    }
+
+    /// The async [`Store::get_or_compute`]: returns the stored value for `key`, or awaits
+    /// `compute()` once for all concurrent callers of that key, blocking or async, and stores
+    /// what it says to store. Runtime-agnostic (only `std::task`).
+    ///
+    /// - A caller that waits and is dropped (cancelled) affects no one else.
+    /// - If the computing caller's future is dropped before it finishes, or `compute` returns
+    ///   `Err` or panics, nothing is cached and one waiter computes instead. A panic reaches the
+    ///   computing caller.
+    /// - `validate`, as for the blocking path, is called on every hit, outside the lock.
+    ///
+    /// ```
+    /// use cache_store::{Computed, Got, Store, StoreConfig};
+    ///
+    /// let store: Store<u64> = Store::new(StoreConfig::default());
+    /// let first = store.get_or_compute_async(7, None, || async {
+    ///     Ok::<_, ()>(Computed::cache(42, 42))
+    /// });
+    /// assert_eq!(futures::executor::block_on(first), Ok(Got::Computed(42)));
+    /// let again = store.get_or_compute_async(7, None, || async { Err::<Computed<u64, u64>, _>(()) });
+    /// assert_eq!(futures::executor::block_on(again), Ok(Got::Hit(42)));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// Panics, instead of never finishing, when `compute` awaits the same store with the same
+    /// key from within its own poll (a cached async function awaiting itself with the same
+    /// arguments).
+    pub async fn get_or_compute_async<R, E, F>(
+        &self,
+        key: u128,
+        validate: Option<&(dyn Fn(&V) -> bool + Sync)>,
+        compute: impl FnOnce() -> F,
+    ) -> Result<Got<R, V>, E>
+    where
+        F: Future<Output = Result<Computed<R, V>, E>>,
+    {
+        let guard = loop {
+            // The `Sync` reference is what the future holds across `.await`s (it stays `Send`).
+            let plain = validate.map(|v| v as &dyn Fn(&V) -> bool);
+            match self.begin(key, plain, Owner::Task) {
+                Begin::Hit(value) => return Ok(Got::Hit(value)),
+                Begin::Retry => {}
+                Begin::Wait(pending) => pending.wait_async().await,
+                Begin::Compute(guard) => break guard,
+            }
+        };
+        let pending = std::sync::Arc::clone(&guard.pending);
+        // Boxed: the body's future can be large, and inline it would make every call's future
+        // (hits included, which never reach this point) as large, to be set up on each call.
+        // One allocation per computation is nothing next to the computation.
+        let mut fut = Box::pin(compute());
+        // A panic in the body unwinds through this future's poll, which drops its locals, the
+        // guard included: the marker is gone and the waiters are woken even if the executor
+        // catches the panic and keeps the (now finished) future.
+        let computed = poll_fn(|cx| {
+            // On the polling stack while the body runs, so that the body awaiting this same
+            // key is recognised as recursion (see `crate::pending`).
+            let _polling = pending.polling();
+            fut.as_mut().poll(cx)
+        })
+        .await?;
+        Ok(Got::Computed(self.complete(guard, computed)))
+    }
+}
+
+/// Returns `f` unchanged, with its output type fixed to `R`: the generated code of a cached
+/// `async fn` wraps the function's body in an `async` block, and naming the output here lets `?`
+/// in the body convert errors to the declared error type, as it does in the original function.
+///
+/// ```
+/// use cache_store::store::returning;
+///
+/// let fut = returning::<Result<u8, String>, _>(async {
+///     let n: u8 = "7".parse().map_err(|e: std::num::ParseIntError| e.to_string())?;
+///     Ok(n)
+/// });
+/// assert_eq!(futures::executor::block_on(fut), Ok(7));
+/// ```
+pub fn returning<R, F: Future<Output = R>>(f: F) -> F {
+    f
+}

@@ -1,8 +1,0 @@
-use memo::memo;
-
-#[memo]
-async fn f(x: u32) -> u32 {
-    x
-}
-
-fn main() {}
