@@ -63,10 +63,17 @@ pub enum Rule {
     HashFuncsKept,
     /// A `hash_funcs` entry that matches no hashed parameter (the successors reject it).
     HashFuncsDropped,
+    /// A #[memo] return type defined in the file without `Serialize + Deserialize`.
+    NotStorable,
     /// A parameter already named `_x`: hashed before, ignored now.
     UnderscoreParam,
-    /// A result mutated through `Shared::mutate`.
+    /// A result mutated through `Shared::mutate` or `Shared::try_mutate`: the function keeps
+    /// the legacy cache.
     SharedMutation,
+    /// A result used through another `Shared<T>`-only API (`ptr_eq`, `refresh`, `snapshot`, a
+    /// `Shared<T>`-typed local), or the function called through its `try_f` companion: the
+    /// function keeps the legacy cache.
+    SharedApi,
     /// `Shared<T>` written in a type position.
     SharedType,
     /// `legacy_cache::clear_cache()` replaced by the primitives' global clears.
@@ -125,8 +132,10 @@ impl Rule {
             Rule::HashFuncsUnderscore => "hash-funcs-underscore",
             Rule::HashFuncsKept => "hash-funcs-kept",
             Rule::HashFuncsDropped => "hash-funcs-dropped",
+            Rule::NotStorable => "not-storable",
             Rule::UnderscoreParam => "underscore-param",
             Rule::SharedMutation => "shared-mutation",
+            Rule::SharedApi => "shared-api",
             Rule::SharedType => "shared-type",
             Rule::ClearCache => "clear-cache",
             Rule::Import => "import",

@@ -264,9 +264,52 @@ pub(crate) fn load(path: &Path) -> Loaded {
     }
 }
 
-/// A file can only need edits or findings if it names the legacy crate or calls `mutate`.
+/// A file can only need edits or findings if it names the legacy crate or calls a method only
+/// `Shared<T>` has (`mutate`, `try_mutate`, `ptr_eq`, `refresh`, `snapshot`). Calls of `try_f`
+/// companions are found once the legacy functions are known ([`mentions_try_companion`]).
 fn relevant(text: &str) -> bool {
-    text.contains("legacy_cache") || text.contains("mutate")
+    ["legacy_cache", "mutate", "ptr_eq", "refresh", "snapshot"]
+        .iter()
+        .any(|w| text.contains(w))
+}
+
+/// Whether `text` names `try_<f>` for a legacy function `f` (one pass over the `try_`s).
+fn mentions_try_companion(text: &str, legacy_fns: &HashSet<String>) -> bool {
+    text.match_indices("try_").any(|(i, _)| {
+        let rest = &text[i + 4..];
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let starts_ident = !text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        starts_ident && legacy_fns.contains(&rest[..end])
+    })
+}
+
+/// Adds one file's pre-scan to the run's facts.
+fn merge_scan(facts: &mut GlobalFacts, path: &Path, scan: &crate::Prescan) {
+    facts.legacy_fns.extend(scan.legacy_fns.iter().cloned());
+    facts
+        .reexported_attrs
+        .extend(scan.reexported_attrs.iter().cloned());
+    facts
+        .reexported_crates
+        .extend(scan.reexported_crates.iter().cloned());
+    for b in &scan.blockers {
+        facts
+            .blocked
+            .entry(b.callee.clone())
+            .or_default()
+            .push(format!(
+                "{} at {}:{}:{}",
+                b.why,
+                path.display(),
+                b.line,
+                b.column
+            ));
+    }
 }
 
 fn error_report(path: &Path, original: String, error: FileError) -> FileReport {
@@ -370,50 +413,50 @@ pub fn run(config: &Config) -> RunReport {
     let mut facts = GlobalFacts::default();
     for (p, r) in &scans {
         if let Ok(s) = r {
-            facts.legacy_fns.extend(s.legacy_fns.iter().cloned());
-            facts
-                .reexported_attrs
-                .extend(s.reexported_attrs.iter().cloned());
-            facts
-                .reexported_crates
-                .extend(s.reexported_crates.iter().cloned());
-            for b in &s.blockers {
-                facts
-                    .blocked
-                    .entry(b.callee.clone())
-                    .or_default()
-                    .push(format!(
-                        "{} at {}:{}:{}",
-                        b.why,
-                        p.display(),
-                        b.line,
-                        b.column
-                    ));
-            }
+            merge_scan(&mut facts, p, s);
         }
     }
-    // Only functions that are actually legacy-cached can be blocked.
-    facts.blocked.retain(|k, _| facts.legacy_fns.contains(k));
     drop(scans);
     // A file that names neither `legacy_cache` nor `mutate` can still use the legacy attribute
-    // through a re-export made in another file; those files are analysed too.
+    // through a re-export made in another file, or call a legacy function's generated `try_f`
+    // companion (which keeps it on the legacy cache); those files are scanned and analysed too.
     let reexported: Vec<&String> = facts
         .reexported_attrs
         .iter()
         .chain(&facts.reexported_crates)
         .collect();
-    if !reexported.is_empty() {
-        let extra: Vec<(PathBuf, String)> = skipped
-            .par_iter()
-            .filter_map(|p| match load(p) {
-                Loaded::Text(t) if reexported.iter().any(|n| t.contains(n.as_str())) => {
-                    Some((p.clone(), t))
-                }
-                _ => None,
-            })
-            .collect();
-        texts.extend(extra);
+    let look_again = !reexported.is_empty() || !facts.legacy_fns.is_empty();
+    let extra: Vec<(PathBuf, String)> = skipped
+        .par_iter()
+        .filter(|_| look_again)
+        .filter_map(|p| match load(p) {
+            Loaded::Text(t)
+                if reexported.iter().any(|n| t.contains(n.as_str()))
+                    || mentions_try_companion(&t, &facts.legacy_fns) =>
+            {
+                Some((p.clone(), t))
+            }
+            _ => None,
+        })
+        .collect();
+    let extra_scans: Vec<_> = extra
+        .par_iter()
+        .map(|(p, t)| {
+            let r = prescan(t);
+            proc_macro2::extra::invalidate_current_thread_spans();
+            (p, r)
+        })
+        .collect();
+    for (p, r) in &extra_scans {
+        if let Ok(s) = r {
+            merge_scan(&mut facts, p, s);
+        }
     }
+    drop(extra_scans);
+    texts.extend(extra);
+    // Only functions that are actually legacy-cached can be blocked.
+    let legacy = facts.legacy_fns.clone();
+    facts.blocked.retain(|k, _| legacy.contains(k));
     report.parsed += texts.len();
 
     // Phase 3: analyse.

@@ -15,6 +15,7 @@ mod classify;
 mod collect;
 mod decide;
 mod hash_funcs;
+mod hazards;
 mod imports;
 mod options;
 mod prescan;
