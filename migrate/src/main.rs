@@ -3,7 +3,7 @@
 use clap::{Parser, ValueEnum};
 use migrate::lang::Languages;
 use migrate::render;
-use migrate::run::{Config, Mode, run};
+use migrate::run::{Config, Mode, parse_size, run};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,6 +71,10 @@ struct Cli {
     /// When to colour the diagnostics.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Files larger than this are an error for that file (exit 2) and are not read; the rest
+    /// of the run proceeds. A byte count or K, M, G (binary units).
+    #[arg(long, value_name = "SIZE", default_value = "32M", value_parser = parse_size)]
+    max_file_size: u64,
 }
 
 fn main() -> ExitCode {
@@ -89,6 +93,7 @@ fn main() -> ExitCode {
         parse_all: cli.parse_all,
         no_manifest: cli.no_manifest,
         languages: cli.lang,
+        max_file_size: Some(cli.max_file_size),
     };
     let report = run(&config);
     let code = report.exit_code(mode);

@@ -41,6 +41,45 @@ pub struct Config {
     pub no_manifest: bool,
     /// Which front ends run (`--lang`); both by default.
     pub languages: Languages,
+    /// Files larger than this many bytes are a per-file error rather than read
+    /// (`--max-file-size`); `None` is [`DEFAULT_MAX_FILE_SIZE`].
+    pub max_file_size: Option<u64>,
+}
+
+/// The largest file read by default: 32 MiB. Analysing a file takes about 25 times its size
+/// in memory at the peak (its syntax tree, spans and the rewritten copy), so the limit bounds a
+/// run's memory; hand-written sources stay far below it, generated ones may not.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 32 << 20;
+
+impl Config {
+    /// The file size limit in force.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE)
+    }
+}
+
+/// Parses a size such as `1048576`, `512K`, `32M`, `2G` or `32MiB` (binary units).
+///
+/// ```
+/// assert_eq!(migrate::run::parse_size("32M"), Ok(32 << 20));
+/// assert_eq!(migrate::run::parse_size("1500"), Ok(1500));
+/// assert!(migrate::run::parse_size("lots").is_err());
+/// ```
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let not_a_size = || format!("`{text}` is not a size (examples: 1048576, 512K, 32M, 2G)");
+    let n: u64 = number.parse().map_err(|_| not_a_size())?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(not_a_size()),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// Whether a report is about Rust source or a manifest.
@@ -234,7 +273,25 @@ pub(crate) enum Loaded {
     Error(FileError, u64),
 }
 
-pub(crate) fn load(path: &Path) -> Loaded {
+pub(crate) fn load(path: &Path, max_size: u64) -> Loaded {
+    // Checked before reading, so an oversized file never costs its size in memory.
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.len() > max_size
+    {
+        return Loaded::Error(
+            FileError {
+                rule: Rule::FileTooLarge,
+                message: format!(
+                    "file is {} bytes, more than the {max_size}-byte limit; left untouched \
+                     (raise the limit with --max-file-size, e.g. --max-file-size {}M)",
+                    meta.len(),
+                    meta.len().div_ceil(1 << 20)
+                ),
+                range: None,
+            },
+            meta.len(),
+        );
+    }
     match std::fs::read(path) {
         Err(e) => Loaded::Error(
             FileError {
@@ -352,7 +409,8 @@ pub fn run(config: &Config) -> RunReport {
         python_files: py_files.len(),
         ..RunReport::default()
     };
-    let py = crate::python::process(&py_files, config.parse_all);
+    let max_size = config.max_file_size();
+    let py = crate::python::process(&py_files, config.parse_all, max_size);
     report.bytes += py.bytes;
     report.parsed += py.parsed;
     report.files.extend(py.reports);
@@ -372,7 +430,7 @@ pub fn run(config: &Config) -> RunReport {
     let loaded: Vec<(PathBuf, Loaded)> = files
         .par_iter()
         .map(|p| {
-            let l = match load(p) {
+            let l = match load(p, max_size) {
                 Loaded::Text(t) if !config.parse_all && !relevant(&t) => {
                     Loaded::Skip(t.len() as u64)
                 }
@@ -429,7 +487,7 @@ pub fn run(config: &Config) -> RunReport {
     let extra: Vec<(PathBuf, String)> = skipped
         .par_iter()
         .filter(|_| look_again)
-        .filter_map(|p| match load(p) {
+        .filter_map(|p| match load(p, max_size) {
             Loaded::Text(t)
                 if reexported.iter().any(|n| t.contains(n.as_str()))
                     || mentions_try_companion(&t, &facts.legacy_fns) =>

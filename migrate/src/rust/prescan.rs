@@ -4,7 +4,7 @@
 
 use super::hazards::{Bindings, Hazard, SharedUse, type_is_shared};
 use super::{on_analysis_stack, parse};
-use crate::model::FileError;
+use crate::model::{FileError, LineIndex};
 use proc_macro2::Span;
 use std::collections::HashSet;
 use syn::visit::{self, Visit};
@@ -71,6 +71,7 @@ fn prescan_here(src: &str) -> Result<Prescan, FileError> {
         aliases,
         out: Prescan::default(),
         bindings: Bindings::default(),
+        lines: None,
     };
     visitor.visit_file(&file);
     Ok(visitor.out)
@@ -137,6 +138,8 @@ struct PrescanVisitor<'a> {
     aliases: HashSet<String>,
     out: Prescan,
     bindings: Bindings,
+    /// Built on the first blocker: most files have none.
+    lines: Option<LineIndex>,
 }
 
 impl PrescanVisitor<'_> {
@@ -154,8 +157,11 @@ impl PrescanVisitor<'_> {
         })
     }
 
-    fn line_col(&self, span: Span) -> (usize, usize) {
-        crate::model::line_col(self.src, span.byte_range().start + self.base)
+    fn line_col(&mut self, span: Span) -> (usize, usize) {
+        let src = self.src;
+        self.lines
+            .get_or_insert_with(|| LineIndex::new(src))
+            .line_col(src, span.byte_range().start + self.base)
     }
 
     fn block(&mut self, span: Span, callee: String, kind: SharedUse) {
