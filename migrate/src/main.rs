@@ -73,7 +73,7 @@ struct Cli {
     color: Color,
     /// Files larger than this are an error for that file (exit 2) and are not read; the rest
     /// of the run proceeds. A byte count or K, M, G (binary units).
-    #[arg(long, value_name = "SIZE", default_value = "32M", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
     max_file_size: u64,
 }
 
