@@ -13,20 +13,34 @@ pub mod program;
 
 use migrate::{Rule, migrate_str};
 
+/// What the tool did with one input, so a replay can show its corpus exercises rewrites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Not UTF-8, or not decodable into a program.
+    Skipped,
+    /// A file-level error (syntax error, macro body, nesting).
+    Refused,
+    /// Analysed, nothing to change.
+    Unchanged,
+    /// Rewritten.
+    Rewritten,
+}
+
 /// `data` as a `.rs` file; bytes that are not UTF-8 are a per-file error in a run, so only
 /// UTF-8 reaches the analysis.
-pub fn raw(data: &[u8]) {
-    if let Ok(src) = std::str::from_utf8(data) {
-        source(src);
+pub fn raw(data: &[u8]) -> Outcome {
+    match std::str::from_utf8(data) {
+        Ok(src) => source(src),
+        Err(_) => Outcome::Skipped,
     }
 }
 
 /// `data` decoded into a generated program with legacy attributes.
-pub fn structured(data: &[u8]) {
+pub fn structured(data: &[u8]) -> Outcome {
     let mut u = arbitrary::Unstructured::new(data);
-    if let Ok(p) = <program::Program as arbitrary::Arbitrary>::arbitrary(&mut u) {
-        let src = p.render();
-        source(&src);
+    match <program::Program as arbitrary::Arbitrary>::arbitrary(&mut u) {
+        Ok(p) => source(&p.render()),
+        Err(_) => Outcome::Skipped,
     }
 }
 
@@ -40,12 +54,17 @@ fn parsed_part(src: &str) -> &str {
 }
 
 /// Checks every property on one source text.
-pub fn source(src: &str) {
+pub fn source(src: &str) -> Outcome {
     let a = match migrate_str(src) {
         Ok(a) => a,
         Err(e) => {
-            assert_ne!(e.rule, Rule::InternalError, "internal error: {}\n{src}", e.message);
-            return;
+            assert_ne!(
+                e.rule,
+                Rule::InternalError,
+                "internal error: {}\n{src}",
+                e.message
+            );
+            return Outcome::Refused;
         }
     };
     // The output is the source with the edits spliced in, nothing else changed.
@@ -62,7 +81,7 @@ pub fn source(src: &str) {
     assert_eq!(rebuilt, a.output, "output differs outside the edits\n{src}");
     if a.edits.is_empty() {
         assert_eq!(a.output, src);
-        return;
+        return Outcome::Unchanged;
     }
     if let Err(e) = syn::parse_file(parsed_part(&a.output)) {
         panic!("output does not parse ({e}):\n{}", a.output);
@@ -77,4 +96,5 @@ pub fn source(src: &str) {
         ),
         Err(e) => panic!("second run fails: {e:?}\n{}", a.output),
     }
+    Outcome::Rewritten
 }

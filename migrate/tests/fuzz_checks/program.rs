@@ -353,7 +353,10 @@ fn render_item(s: &mut String, item: &Item, n: usize) {
             let _ = write!(s, "pub fn outer_{n}() {{\n{f}}}\n");
         }
         Place::MacroRules => {
-            let _ = write!(s, "macro_rules! make_{n} {{\n    () => {{\n{f}    }};\n}}\n");
+            let _ = write!(
+                s,
+                "macro_rules! make_{n} {{\n    () => {{\n{f}    }};\n}}\n"
+            );
         }
     }
     let _ = writeln!(s, "pub fn caller_{n}() {{");
