@@ -61,8 +61,9 @@ struct Cli {
     /// Do not touch Cargo.toml files.
     #[arg(long)]
     no_manifest: bool,
-    /// Parse every file, not only .rs files that mention `legacy_cache` or `mutate` and .py
-    /// files that mention `streamlit`.
+    /// Parse every file, not only .rs files that mention `legacy_cache`, a `Shared`-only method
+    /// (`mutate`, `ptr_eq`, `refresh`, `snapshot`) or a `try_` companion, and .py files that
+    /// mention `streamlit`.
     #[arg(long)]
     parse_all: bool,
     /// Languages to process, comma-separated: `rs`, `py` (default: both).
