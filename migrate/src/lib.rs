@@ -27,7 +27,7 @@ mod write;
 
 pub use edit::{OverlapError, apply_edits};
 pub use model::{
-    AnalyzeOptions, Applicability, Edit, FileAnalysis, FileError, Finding, GlobalFacts, Primitives,
-    Rule, line_col,
+    AnalyzeOptions, Applicability, Edit, FileAnalysis, FileError, Finding, GlobalFacts, LineIndex,
+    Primitives, Rule, line_col,
 };
 pub use rust::{Blocker, MAX_NESTING, Prescan, analyze, migrate_str, prescan};

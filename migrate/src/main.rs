@@ -3,7 +3,7 @@
 use clap::{Parser, ValueEnum};
 use migrate::lang::Languages;
 use migrate::render;
-use migrate::run::{Config, Mode, run};
+use migrate::run::{Config, Mode, parse_size, run};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,8 +61,9 @@ struct Cli {
     /// Do not touch Cargo.toml files.
     #[arg(long)]
     no_manifest: bool,
-    /// Parse every file, not only .rs files that mention `legacy_cache` or `mutate` and .py
-    /// files that mention `streamlit`.
+    /// Parse every file, not only .rs files that mention `legacy_cache`, a `Shared`-only method
+    /// (`mutate`, `ptr_eq`, `refresh`, `snapshot`) or a `try_` companion, and .py files that
+    /// mention `streamlit`.
     #[arg(long)]
     parse_all: bool,
     /// Languages to process, comma-separated: `rs`, `py` (default: both).
@@ -71,6 +72,10 @@ struct Cli {
     /// When to colour the diagnostics.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Files larger than this are an error for that file (exit 2) and are not read; the rest
+    /// of the run proceeds. A byte count or K, M, G (binary units).
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
+    max_file_size: u64,
 }
 
 fn main() -> ExitCode {
@@ -89,6 +94,7 @@ fn main() -> ExitCode {
         parse_all: cli.parse_all,
         no_manifest: cli.no_manifest,
         languages: cli.lang,
+        max_file_size: Some(cli.max_file_size),
     };
     let report = run(&config);
     let code = report.exit_code(mode);

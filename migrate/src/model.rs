@@ -63,10 +63,17 @@ pub enum Rule {
     HashFuncsKept,
     /// A `hash_funcs` entry that matches no hashed parameter (the successors reject it).
     HashFuncsDropped,
+    /// A #[memo] return type defined in the file without `Serialize + Deserialize`.
+    NotStorable,
     /// A parameter already named `_x`: hashed before, ignored now.
     UnderscoreParam,
-    /// A result mutated through `Shared::mutate`.
+    /// A result mutated through `Shared::mutate` or `Shared::try_mutate`: the function keeps
+    /// the legacy cache.
     SharedMutation,
+    /// A result used through another `Shared<T>`-only API (`ptr_eq`, `refresh`, `snapshot`, a
+    /// `Shared<T>`-typed local), or the function called through its `try_f` companion: the
+    /// function keeps the legacy cache.
+    SharedApi,
     /// `Shared<T>` written in a type position.
     SharedType,
     /// `legacy_cache::clear_cache()` replaced by the primitives' global clears.
@@ -83,6 +90,8 @@ pub enum Rule {
     IoError,
     /// The file is not UTF-8.
     NonUtf8,
+    /// The file is larger than `--max-file-size`.
+    FileTooLarge,
     /// The file does not parse.
     ParseError,
     /// The rewritten text failed validation (a bug in the tool; nothing was written).
@@ -125,8 +134,10 @@ impl Rule {
             Rule::HashFuncsUnderscore => "hash-funcs-underscore",
             Rule::HashFuncsKept => "hash-funcs-kept",
             Rule::HashFuncsDropped => "hash-funcs-dropped",
+            Rule::NotStorable => "not-storable",
             Rule::UnderscoreParam => "underscore-param",
             Rule::SharedMutation => "shared-mutation",
+            Rule::SharedApi => "shared-api",
             Rule::SharedType => "shared-type",
             Rule::ClearCache => "clear-cache",
             Rule::Import => "import",
@@ -135,6 +146,7 @@ impl Rule {
             Rule::Unsupported => "unsupported",
             Rule::IoError => "io-error",
             Rule::NonUtf8 => "non-utf8",
+            Rule::FileTooLarge => "file-too-large",
             Rule::ParseError => "parse-error",
             Rule::InternalError => "internal-error",
             Rule::CacheToCacheData => "cache-to-cache-data",
@@ -273,12 +285,63 @@ impl Primitives {
 /// assert_eq!(migrate::line_col("ab\ncd", 4), (2, 2));
 /// ```
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..floor_char_boundary(text, offset)];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before[line_start..].chars().count() + 1;
-    (line, col)
+    LineIndex::new(text).line_col(text, offset)
+}
+
+/// The start of every line of a text, so that [`line_col`] lookups cost a binary search and the
+/// length of one line instead of a scan from the start: a file with many findings would
+/// otherwise take time quadratic in its size.
+///
+/// ```
+/// let text = "ab\ncd\né!";
+/// let index = migrate::LineIndex::new(text);
+/// assert_eq!(index.line_col(text, 4), (2, 2));
+/// assert_eq!(index.line_col(text, 8), (3, 2));
+/// assert_eq!(index.line_span(text, 4..4), (3..5, 2));
+/// ```
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes `text`.
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 0-based index of the line holding byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// 1-based (line, column) of a byte offset of the indexed `text`; the column counts
+    /// characters.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.line_of(offset);
+        let col = text[self.starts[line]..offset].chars().count() + 1;
+        (line + 1, col)
+    }
+
+    /// The whole lines a byte range of `text` touches, without the final line break, and the
+    /// 1-based number of the first.
+    pub fn line_span(&self, text: &str, range: Range<usize>) -> (Range<usize>, usize) {
+        let first = self.line_of(range.start.min(text.len()));
+        let last = self.line_of(range.end.min(text.len()));
+        let end = self
+            .starts
+            .get(last + 1)
+            .map_or(text.len(), |&next| next - 1);
+        let end = if end > self.starts[first] && text.as_bytes().get(end - 1) == Some(&b'\r') {
+            end - 1
+        } else {
+            end
+        };
+        (self.starts[first]..end.max(self.starts[first]), first + 1)
+    }
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {

@@ -1,6 +1,6 @@
 //! Output: unified diffs, rustc-style diagnostics (annotate-snippets), JSON and the summary.
 
-use crate::model::{Applicability, line_col};
+use crate::model::{Applicability, LineIndex};
 use crate::run::{FileKind, FileReport, Mode, RunReport};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde_json::{Value, json};
@@ -48,16 +48,21 @@ pub fn diagnostics(report: &RunReport, styled: bool) -> String {
     let mut out = String::new();
     for f in &report.files {
         let path = f.path.display().to_string();
+        let lines = LineIndex::new(&f.original);
         if let Some(e) = &f.error {
             let title = Level::ERROR
                 .primary_title(e.message.as_str())
                 .id(e.rule.as_str());
             let group = match &e.range {
-                Some(r) if !f.original.is_empty() => title.element(
-                    Snippet::source(f.original.as_str())
-                        .path(path.as_str())
-                        .annotation(AnnotationKind::Primary.span(clamp(r.clone(), &f.original))),
-                ),
+                Some(r) if !f.original.is_empty() => {
+                    let (window, line, span) = excerpt(&f.original, &lines, r.clone());
+                    title.element(
+                        Snippet::source(window)
+                            .line_start(line)
+                            .path(path.as_str())
+                            .annotation(AnnotationKind::Primary.span(span)),
+                    )
+                }
                 _ => {
                     Group::with_title(title).element(annotate_snippets::Origin::path(path.as_str()))
                 }
@@ -69,16 +74,18 @@ pub fn diagnostics(report: &RunReport, styled: bool) -> String {
                 Applicability::Review => Level::WARNING,
                 _ => Level::NOTE,
             };
+            let (window, line, span) = excerpt(&f.original, &lines, fd.range.clone());
             let mut groups = vec![
                 level
                     .primary_title(fd.message.as_str())
                     .id(fd.rule.as_str())
                     .element(
-                        Snippet::source(f.original.as_str())
+                        Snippet::source(window)
+                            .line_start(line)
                             .path(path.as_str())
                             .annotation(
                                 AnnotationKind::Primary
-                                    .span(clamp(fd.range.clone(), &f.original))
+                                    .span(span)
                                     .label(label(fd.applicability)),
                             ),
                     ),
@@ -112,6 +119,20 @@ fn label(a: Applicability) -> &'static str {
 fn clamp(r: std::ops::Range<usize>, text: &str) -> std::ops::Range<usize> {
     let s = r.start.min(text.len());
     s..r.end.clamp(s, text.len())
+}
+
+/// The lines a range touches, their first line number, and the range relative to them: a
+/// snippet of the whole file would make every diagnostic cost the file's size.
+fn excerpt<'t>(
+    text: &'t str,
+    lines: &LineIndex,
+    r: std::ops::Range<usize>,
+) -> (&'t str, usize, std::ops::Range<usize>) {
+    let r = clamp(r, text);
+    let (window, line) = lines.line_span(text, r.clone());
+    let start = r.start.max(window.start) - window.start;
+    let end = r.end.clamp(window.start, window.end) - window.start;
+    (&text[window.clone()], line, start..end.max(start))
 }
 
 /// Counts shown in the summary and in JSON.
@@ -233,9 +254,10 @@ pub fn json(report: &RunReport, mode: Mode) -> Value {
     let mut files = Vec::new();
     for f in &report.files {
         let file = f.path.display().to_string();
+        let lines = LineIndex::new(&f.original);
         for e in &f.edits {
-            let (line, column) = line_col(&f.original, e.range.start);
-            let (end_line, end_column) = line_col(&f.original, e.range.end);
+            let (line, column) = lines.line_col(&f.original, e.range.start);
+            let (end_line, end_column) = lines.line_col(&f.original, e.range.end);
             edits.push(json!({
                 "file": file, "line": line, "column": column, "end_line": end_line, "end_column": end_column,
                 "rule": e.rule.as_str(), "applicability": e.applicability.as_str(),
@@ -243,7 +265,7 @@ pub fn json(report: &RunReport, mode: Mode) -> Value {
             }));
         }
         for fd in &f.findings {
-            let (line, column) = line_col(&f.original, fd.range.start);
+            let (line, column) = lines.line_col(&f.original, fd.range.start);
             findings.push(json!({
                 "file": file, "line": line, "column": column, "rule": fd.rule.as_str(),
                 "applicability": fd.applicability.as_str(), "message": fd.message, "help": fd.help,
@@ -254,7 +276,7 @@ pub fn json(report: &RunReport, mode: Mode) -> Value {
                 .range
                 .as_ref()
                 .filter(|_| !f.original.is_empty())
-                .map(|r| line_col(&f.original, r.start));
+                .map(|r| lines.line_col(&f.original, r.start));
             errors.push(json!({
                 "file": file, "line": pos.map(|p| p.0), "column": pos.map(|p| p.1),
                 "rule": e.rule.as_str(), "applicability": "error", "message": e.message,

@@ -40,6 +40,45 @@ pub struct Config {
     pub no_manifest: bool,
     /// Which front ends run (`--lang`); both by default.
     pub languages: Languages,
+    /// Files larger than this many bytes are a per-file error rather than read
+    /// (`--max-file-size`); `None` is [`DEFAULT_MAX_FILE_SIZE`].
+    pub max_file_size: Option<u64>,
+}
+
+/// The largest file read by default: 16 MiB. Analysing a file peaks at about 110 times its size
+/// in memory (syn's syntax tree and token spans; 2.2 GB for a 20 MB file), so the limit bounds
+/// a run's memory; hand-written sources stay far below it, generated ones may not.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 << 20;
+
+impl Config {
+    /// The file size limit in force.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE)
+    }
+}
+
+/// Parses a size such as `1048576`, `512K`, `32M`, `2G` or `32MiB` (binary units).
+///
+/// ```
+/// assert_eq!(migrate::run::parse_size("32M"), Ok(32 << 20));
+/// assert_eq!(migrate::run::parse_size("1500"), Ok(1500));
+/// assert!(migrate::run::parse_size("lots").is_err());
+/// ```
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let not_a_size = || format!("`{text}` is not a size (examples: 1048576, 512K, 32M, 2G)");
+    let n: u64 = number.parse().map_err(|_| not_a_size())?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(not_a_size()),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// Whether a report is about Rust source or a manifest.
@@ -233,7 +272,25 @@ pub(crate) enum Loaded {
     Error(FileError, u64),
 }
 
-pub(crate) fn load(path: &Path) -> Loaded {
+pub(crate) fn load(path: &Path, max_size: u64) -> Loaded {
+    // Checked before reading, so an oversized file never costs its size in memory.
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.len() > max_size
+    {
+        return Loaded::Error(
+            FileError {
+                rule: Rule::FileTooLarge,
+                message: format!(
+                    "file is {} bytes, more than the {max_size}-byte limit; left untouched \
+                     (raise the limit with --max-file-size, e.g. --max-file-size {}M)",
+                    meta.len(),
+                    meta.len().div_ceil(1 << 20)
+                ),
+                range: None,
+            },
+            meta.len(),
+        );
+    }
     match std::fs::read(path) {
         Err(e) => Loaded::Error(
             FileError {
@@ -263,9 +320,52 @@ pub(crate) fn load(path: &Path) -> Loaded {
     }
 }
 
-/// A file can only need edits or findings if it names the legacy crate or calls `mutate`.
+/// A file can only need edits or findings if it names the legacy crate or calls a method only
+/// `Shared<T>` has (`mutate`, `try_mutate`, `ptr_eq`, `refresh`, `snapshot`). Calls of `try_f`
+/// companions are found once the legacy functions are known ([`mentions_try_companion`]).
 fn relevant(text: &str) -> bool {
-    text.contains("legacy_cache") || text.contains("mutate")
+    ["legacy_cache", "mutate", "ptr_eq", "refresh", "snapshot"]
+        .iter()
+        .any(|w| text.contains(w))
+}
+
+/// Whether `text` names `try_<f>` for a legacy function `f` (one pass over the `try_`s).
+fn mentions_try_companion(text: &str, legacy_fns: &HashSet<String>) -> bool {
+    text.match_indices("try_").any(|(i, _)| {
+        let rest = &text[i + 4..];
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let starts_ident = !text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        starts_ident && legacy_fns.contains(&rest[..end])
+    })
+}
+
+/// Adds one file's pre-scan to the run's facts.
+fn merge_scan(facts: &mut GlobalFacts, path: &Path, scan: &crate::Prescan) {
+    facts.legacy_fns.extend(scan.legacy_fns.iter().cloned());
+    facts
+        .reexported_attrs
+        .extend(scan.reexported_attrs.iter().cloned());
+    facts
+        .reexported_crates
+        .extend(scan.reexported_crates.iter().cloned());
+    for b in &scan.blockers {
+        facts
+            .blocked
+            .entry(b.callee.clone())
+            .or_default()
+            .push(format!(
+                "{} at {}:{}:{}",
+                b.why,
+                path.display(),
+                b.line,
+                b.column
+            ));
+    }
 }
 
 fn error_report(path: &Path, original: String, error: FileError) -> FileReport {
@@ -308,7 +408,8 @@ pub fn run(config: &Config) -> RunReport {
         python_files: py_files.len(),
         ..RunReport::default()
     };
-    let py = crate::python::process(&py_files, config.parse_all);
+    let max_size = config.max_file_size();
+    let py = crate::python::process(&py_files, config.parse_all, max_size);
     report.bytes += py.bytes;
     report.parsed += py.parsed;
     report.files.extend(py.reports);
@@ -328,7 +429,7 @@ pub fn run(config: &Config) -> RunReport {
     let loaded: Vec<(PathBuf, Loaded)> = files
         .par_iter()
         .map(|p| {
-            let l = match load(p) {
+            let l = match load(p, max_size) {
                 Loaded::Text(t) if !config.parse_all && !relevant(&t) => {
                     Loaded::Skip(t.len() as u64)
                 }
@@ -422,50 +523,50 @@ pub fn run(config: &Config) -> RunReport {
     let mut facts = GlobalFacts::default();
     for (p, r) in &scans {
         if let Ok(s) = r {
-            facts.legacy_fns.extend(s.legacy_fns.iter().cloned());
-            facts
-                .reexported_attrs
-                .extend(s.reexported_attrs.iter().cloned());
-            facts
-                .reexported_crates
-                .extend(s.reexported_crates.iter().cloned());
-            for b in &s.blockers {
-                facts
-                    .blocked
-                    .entry(b.callee.clone())
-                    .or_default()
-                    .push(format!(
-                        "{} at {}:{}:{}",
-                        b.why,
-                        p.display(),
-                        b.line,
-                        b.column
-                    ));
-            }
+            merge_scan(&mut facts, p, s);
         }
     }
-    // Only functions that are actually legacy-cached can be blocked.
-    facts.blocked.retain(|k, _| facts.legacy_fns.contains(k));
     drop(scans);
     // A file that names neither `legacy_cache` nor `mutate` can still use the legacy attribute
-    // through a re-export made in another file; those files are analysed too.
+    // through a re-export made in another file, or call a legacy function's generated `try_f`
+    // companion (which keeps it on the legacy cache); those files are scanned and analysed too.
     let reexported: Vec<&String> = facts
         .reexported_attrs
         .iter()
         .chain(&facts.reexported_crates)
         .collect();
-    if !reexported.is_empty() {
-        let extra: Vec<(PathBuf, String)> = skipped
-            .par_iter()
-            .filter_map(|p| match load(p) {
-                Loaded::Text(t) if reexported.iter().any(|n| t.contains(n.as_str())) => {
-                    Some((p.clone(), t))
-                }
-                _ => None,
-            })
-            .collect();
-        texts.extend(extra);
+    let look_again = !reexported.is_empty() || !facts.legacy_fns.is_empty();
+    let extra: Vec<(PathBuf, String)> = skipped
+        .par_iter()
+        .filter(|_| look_again)
+        .filter_map(|p| match load(p, max_size) {
+            Loaded::Text(t)
+                if reexported.iter().any(|n| t.contains(n.as_str()))
+                    || mentions_try_companion(&t, &facts.legacy_fns) =>
+            {
+                Some((p.clone(), t))
+            }
+            _ => None,
+        })
+        .collect();
+    let extra_scans: Vec<_> = extra
+        .par_iter()
+        .map(|(p, t)| {
+            let r = prescan(t);
+            proc_macro2::extra::invalidate_current_thread_spans();
+            (p, r)
+        })
+        .collect();
+    for (p, r) in &extra_scans {
+        if let Ok(s) = r {
+            merge_scan(&mut facts, p, s);
+        }
     }
+    drop(extra_scans);
+    texts.extend(extra);
+    // Only functions that are actually legacy-cached can be blocked.
+    let legacy = facts.legacy_fns.clone();
+    facts.blocked.retain(|k, _| legacy.contains(k));
     report.parsed += texts.len();
 
     // Phase 3: analyse.

@@ -77,6 +77,7 @@ golden!(
     hash_funcs_unsafe,
     underscore_params,
     shared_hazards,
+    shared_api_hazards,
     import_forms,
     grouped_imports,
     glob_and_modules,

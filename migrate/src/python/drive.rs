@@ -33,7 +33,7 @@ fn report(path: PathBuf, kind: FileKind, original: String) -> FileReport {
 
 /// Processes `.py` files and Python requirement files. Files that do not mention Streamlit are
 /// only read, unless `parse_all`.
-pub fn process(files: &[PathBuf], parse_all: bool) -> PyRun {
+pub fn process(files: &[PathBuf], parse_all: bool, max_size: u64) -> PyRun {
     let results: Vec<(Option<FileReport>, u64, bool)> = files
         .par_iter()
         .map(|p| {
@@ -43,7 +43,7 @@ pub fn process(files: &[PathBuf], parse_all: bool) -> PyRun {
             } else {
                 FileKind::Python
             };
-            match load(p) {
+            match load(p, max_size) {
                 Loaded::Skip(n) => (None, n, false),
                 Loaded::Error(e, n) => {
                     let mut r = report(p.clone(), kind, String::new());

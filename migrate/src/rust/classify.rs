@@ -121,6 +121,32 @@ pub(super) fn classify(ty: &syn::Type) -> RetClass {
     }
 }
 
+/// The last identifiers of every type path in `ty`, generic arguments included
+/// (`Vec<(Config, u8)>` names `Vec`, `Config` and `u8`).
+pub(super) fn named_types(ty: &syn::Type, out: &mut Vec<String>) {
+    match ty {
+        syn::Type::Paren(p) => named_types(&p.elem, out),
+        syn::Type::Group(g) => named_types(&g.elem, out),
+        syn::Type::Array(a) => named_types(&a.elem, out),
+        syn::Type::Slice(s) => named_types(&s.elem, out),
+        syn::Type::Reference(r) => named_types(&r.elem, out),
+        syn::Type::Tuple(t) => t.elems.iter().for_each(|e| named_types(e, out)),
+        syn::Type::Path(p) => {
+            if let Some(last) = p.path.segments.last() {
+                out.push(last.ident.to_string());
+                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                    for a in &args.args {
+                        if let syn::GenericArgument::Type(t) = a {
+                            named_types(t, out);
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Whether a function body just returns a constant, ignoring its input.
 pub(super) fn returns_constant(block: &syn::Block) -> bool {
     fn const_expr(e: &syn::Expr) -> bool {

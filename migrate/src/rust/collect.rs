@@ -1,7 +1,7 @@
 //! The collection walk: one pass of syn's visitor over a file, recording everything the
 //! decisions need, with byte ranges in the original text.
 
-use super::prescan::{binding_of, callee_of};
+use super::hazards::{Bindings, SharedUse};
 use super::uses::{Leaf, UseInfo};
 use crate::tokens;
 use proc_macro2::{Span, TokenStream};
@@ -59,10 +59,12 @@ pub(super) struct SharedTypeSite {
     pub scope: usize,
 }
 
-/// `x.mutate(..)` where `x` holds the result of `callee`.
-pub(super) struct MutateSite {
+/// A use of `callee`'s result that only `Shared<T>` supports (`x.mutate(..)` where `x` holds
+/// it, say), or a call of its `try_` companion.
+pub(super) struct HazardSite {
     pub range: Range<usize>,
     pub callee: String,
+    pub kind: SharedUse,
 }
 
 /// A macro invocation or `macro_rules!` definition: syn cannot see inside.
@@ -90,10 +92,14 @@ pub(super) struct Collector<'ast, 'a> {
     /// Start offsets of calls that are whole statements.
     stmt_calls: HashSet<usize>,
     pub shared_types: Vec<SharedTypeSite>,
-    pub mutate_sites: Vec<MutateSite>,
-    /// Local name -> the function whose result it holds.
-    bindings: HashMap<String, String>,
+    pub hazard_sites: Vec<HazardSite>,
+    bindings: Bindings,
     pub macros: Vec<MacroSite>,
+    /// Structs, enums and unions defined in the file -> whether they can be serialized
+    /// (`Serialize` and `Deserialize`, derived or implemented here).
+    pub local_types: HashMap<String, bool>,
+    /// Types with `impl Serialize` / `impl Deserialize` written in the file.
+    serde_impls: HashMap<String, (bool, bool)>,
 }
 
 impl<'ast, 'a> Collector<'ast, 'a> {
@@ -117,11 +123,18 @@ impl<'ast, 'a> Collector<'ast, 'a> {
             clears: Vec::new(),
             stmt_calls: HashSet::new(),
             shared_types: Vec::new(),
-            mutate_sites: Vec::new(),
-            bindings: HashMap::new(),
+            hazard_sites: Vec::new(),
+            bindings: Bindings::default(),
             macros: Vec::new(),
+            local_types: HashMap::new(),
+            serde_impls: HashMap::new(),
         };
         collector.visit_file(file);
+        for (name, (ser, de)) in std::mem::take(&mut collector.serde_impls) {
+            if let Some(ok) = collector.local_types.get_mut(&name) {
+                *ok |= ser && de;
+            }
+        }
         for clear in &mut collector.clears {
             clear.is_stmt = collector.stmt_calls.contains(&clear.call_range.start);
         }
@@ -212,6 +225,29 @@ impl<'ast, 'a> Collector<'ast, 'a> {
         }
     }
 
+    /// Records a type definition and whether its derives make it serializable.
+    fn record_type(&mut self, ident: &syn::Ident, attrs: &[syn::Attribute]) {
+        let mut derived = (false, false);
+        for a in attrs.iter().filter(|a| a.path().is_ident("derive")) {
+            let _ = a.parse_nested_meta(|m| {
+                match m
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .as_deref()
+                {
+                    Some("Serialize") => derived.0 = true,
+                    Some("Deserialize") => derived.1 = true,
+                    _ => {}
+                }
+                Ok(())
+            });
+        }
+        let entry = self.local_types.entry(ident.to_string()).or_insert(false);
+        *entry |= derived.0 && derived.1;
+    }
+
     pub(super) fn mark_glob_super(&mut self) {
         let scope = self.current_scope();
         self.scopes[scope].glob_super = true;
@@ -227,6 +263,31 @@ impl<'ast> Visit<'ast> for Collector<'ast, '_> {
         } else {
             visit::visit_item_mod(self, m);
         }
+    }
+    fn visit_item_struct(&mut self, i: &'ast syn::ItemStruct) {
+        self.record_type(&i.ident, &i.attrs);
+        visit::visit_item_struct(self, i);
+    }
+    fn visit_item_enum(&mut self, i: &'ast syn::ItemEnum) {
+        self.record_type(&i.ident, &i.attrs);
+        visit::visit_item_enum(self, i);
+    }
+    fn visit_item_union(&mut self, i: &'ast syn::ItemUnion) {
+        self.record_type(&i.ident, &i.attrs);
+        visit::visit_item_union(self, i);
+    }
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        if let (Some((tr, _)), syn::Type::Path(ty)) = (&i.trait_, &*i.self_ty)
+            && let (Some(t), Some(s)) = (tr.segments.last(), ty.path.segments.last())
+        {
+            let e = self.serde_impls.entry(s.ident.to_string()).or_default();
+            if t.ident == "Serialize" {
+                e.0 = true;
+            } else if t.ident == "Deserialize" {
+                e.1 = true;
+            }
+        }
+        visit::visit_item_impl(self, i);
     }
     fn visit_block(&mut self, b: &'ast syn::Block) {
         self.push_scope(false);
@@ -281,6 +342,13 @@ impl<'ast> Visit<'ast> for Collector<'ast, '_> {
         visit::visit_stmt(self, s);
     }
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        for h in self.bindings.call_hazards(c) {
+            self.hazard_sites.push(HazardSite {
+                range: self.range_of(h.span),
+                callee: h.callee,
+                kind: h.kind,
+            });
+        }
         if let syn::Expr::Path(p) = &*c.func {
             let last = p.path.segments.last().map(|s| s.ident.to_string());
             // Bare aliases (`use legacy_cache::clear_cache as wipe`) are resolved later.
@@ -310,25 +378,20 @@ impl<'ast> Visit<'ast> for Collector<'ast, '_> {
         visit::visit_type_path(self, t);
     }
     fn visit_local(&mut self, l: &'ast syn::Local) {
-        if let (Some((name, _)), Some(init)) = (binding_of(&l.pat), &l.init) {
-            match callee_of(&init.expr, &self.bindings) {
-                Some(callee) => {
-                    self.bindings.insert(name, callee);
-                }
-                None => {
-                    self.bindings.remove(&name);
-                }
-            }
-        }
+        self.bindings
+            .bind_let(&l.pat, l.init.as_ref().map(|i| &*i.expr));
         visit::visit_local(self, l);
     }
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        self.bindings.assign(&a.left, &a.right);
+        visit::visit_expr_assign(self, a);
+    }
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if m.method == "mutate"
-            && let Some(callee) = callee_of(&m.receiver, &self.bindings)
-        {
-            self.mutate_sites.push(MutateSite {
-                range: self.range_of(m.method.span()),
-                callee,
+        if let Some(h) = self.bindings.method_hazard(m) {
+            self.hazard_sites.push(HazardSite {
+                range: self.range_of(h.span),
+                callee: h.callee,
+                kind: h.kind,
             });
         }
         visit::visit_expr_method_call(self, m);

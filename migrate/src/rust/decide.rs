@@ -1,8 +1,9 @@
 //! Per-site decisions: which attribute sites are legacy, what each becomes, and the findings
 //! that go with them.
 
-use super::classify::{RetClass, classify};
+use super::classify::{RetClass, classify, named_types};
 use super::collect::{AttrCandidate, Collector, FnRef};
+use super::hazards::SharedUse;
 use super::options::{self, LegacyOption, OptionValue};
 use super::uses::{LeafKind, PathForm};
 use crate::edit::apply_edits;
@@ -230,6 +231,10 @@ impl Decider<'_, '_, '_> {
             message,
         ));
         self.underscore_params(function, choice.target);
+        self.hashed_receiver(function, choice.target);
+        if choice.target == Target::Memo {
+            self.unstorable_return(function);
+        }
         Some(choice.target)
     }
 
@@ -259,16 +264,24 @@ impl Decider<'_, '_, '_> {
         let Some(reasons) = self.facts.blocked.get(&fname) else {
             return false;
         };
+        // Mutation is the weightier reason when there are several.
+        let mutated = reasons
+            .iter()
+            .any(|r| SharedUse::of_reason(r).is_some_and(SharedUse::mutates));
         let mut finding = Finding::new(
             cand.attr_range.clone(),
-            Rule::SharedMutation,
+            if mutated {
+                Rule::SharedMutation
+            } else {
+                Rule::SharedApi
+            },
             Applicability::Review,
             format!(
                 "`{fname}` keeps the legacy cache: its result is {}",
                 reasons.join("; ")
             ),
         );
-        finding.help = Some("memo returns a private copy (mutations are lost) and singleton returns `Arc<T>` (mutation needs interior mutability, e.g. `Mutex`); restructure the callers, then run again".into());
+        finding.help = Some("#[memo] returns `T` and #[singleton] returns `Arc<T>`, neither a `Shared<T>`, so these uses would not compile; each use has a finding with its fix; change them, then run again".into());
         self.findings.push(finding);
         true
     }
@@ -499,6 +512,55 @@ impl Decider<'_, '_, '_> {
         }
     }
 
+    /// A method's receiver joins the key, and the successors check at compile time that it can
+    /// be hashed; the legacy cache tried at run time and, for a type it could not hash, logged
+    /// an error and ran the method uncached. So the rewrite compiles only if the type is
+    /// hashable, which this file alone cannot tell.
+    fn hashed_receiver(&mut self, function: FnRef<'_>, target: Target) {
+        let Some(receiver) = function.sig.receiver() else {
+            return;
+        };
+        let attr = target.name();
+        self.findings.push(
+            Finding::new(
+                self.range_of(receiver.self_token.span),
+                Rule::SelfHashed,
+                Applicability::Review,
+                format!("`self` is part of #[{attr}]'s key and must be hashable at compile time (the legacy cache hashed it at run time and ran the method uncached when it could not)"),
+            )
+            .with_help(format!("if the type is neither `serde::Serialize` nor `KeyHash`, add `#[derive({attr}::CacheKey)]` to it, or add `skip_self` to the attribute if the result does not depend on `self`")),
+        );
+    }
+
+    /// #[memo] stores a serialized copy, so its return type must be `Serialize + Deserialize`;
+    /// the legacy cache compiled without (it returned such values uncached). A type defined in
+    /// this file without those derives or impls makes the rewrite fail to compile: say so.
+    /// Types defined elsewhere are not known here, and `storage = "clone"` (not a legacy
+    /// option) never arises from a rewrite.
+    fn unstorable_return(&mut self, function: FnRef<'_>) {
+        let syn::ReturnType::Type(_, ty) = &function.sig.output else {
+            return;
+        };
+        let mut names = Vec::new();
+        named_types(ty, &mut names);
+        let Some(bad) = names
+            .into_iter()
+            .find(|n| self.collected.local_types.get(n) == Some(&false))
+        else {
+            return;
+        };
+        let fname = function.name;
+        self.findings.push(
+            Finding::new(
+                self.range_of(ty.span()),
+                Rule::NotStorable,
+                Applicability::Review,
+                format!("`{bad}` (defined in this file) is not `serde::Serialize + serde::Deserialize`, which #[memo] needs to store a copy of what `{fname}` returns: the rewrite does not compile as is (the legacy cache returned such values uncached)"),
+            )
+            .with_help(format!("add `#[derive(serde::Serialize, serde::Deserialize)]` to `{bad}` (and `serde` to the dependencies); if it is a shared object rather than data, change the attribute to `#[singleton]`")),
+        );
+    }
+
     /// Findings for `Shared<T>` written as a type and for mutated results.
     pub fn shared_and_mutations(&mut self) {
         for site in &self.collected.shared_types {
@@ -512,12 +574,25 @@ impl Decider<'_, '_, '_> {
                 );
             }
         }
-        for site in &self.collected.mutate_sites {
+        for site in &self.collected.hazard_sites {
             let callee = &site.callee;
             if self.facts.legacy_fns.contains(callee) {
+                let rule = if site.kind.mutates() {
+                    Rule::SharedMutation
+                } else {
+                    Rule::SharedApi
+                };
                 self.findings.push(
-                    Finding::new(site.range.clone(), Rule::SharedMutation, Applicability::Review, format!("the result of `{callee}` is mutated through `Shared::mutate`; `{callee}` keeps the legacy cache"))
-                        .with_help("memo cannot propagate mutations and singleton needs interior mutability; restructure, then run again"),
+                    Finding::new(
+                        site.range.clone(),
+                        rule,
+                        Applicability::Review,
+                        format!(
+                            "the result of `{callee}` is {}; `{callee}` keeps the legacy cache",
+                            site.kind.why()
+                        ),
+                    )
+                    .with_help(site.kind.fix(callee)),
                 );
             }
         }

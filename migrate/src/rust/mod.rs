@@ -16,6 +16,7 @@ mod collect;
 mod crate_pass;
 mod decide;
 mod hash_funcs;
+mod hazards;
 mod imports;
 mod options;
 mod prescan;
@@ -168,6 +169,11 @@ fn analyze_here(
         unconverted_sites,
         ..
     } = decider;
+    // Free the syntax tree and its spans before the output is parsed: holding both would
+    // double the peak memory of a large file.
+    drop(collected);
+    drop(file);
+    proc_macro2::extra::invalidate_current_thread_spans();
 
     let output = apply_edits(src, &edits).map_err(|e| FileError {
         rule: Rule::InternalError,

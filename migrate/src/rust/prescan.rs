@@ -2,10 +2,11 @@
 //! functions are legacy-cached and which of them must stay on the legacy cache because callers
 //! mutate their results.
 
+use super::hazards::{Bindings, Hazard, SharedUse, type_is_shared};
 use super::{on_analysis_stack, parse};
-use crate::model::FileError;
+use crate::model::{FileError, LineIndex};
 use proc_macro2::Span;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use syn::visit::{self, Visit};
 
 /// What [`prescan`] learns from one file.
@@ -27,7 +28,9 @@ pub struct Prescan {
 }
 
 /// A use of a cached function's result that memo and singleton cannot reproduce: the result is
-/// mutated through `Shared::mutate`, or bound to a `Shared<T>`-typed local.
+/// mutated (`mutate`, `try_mutate`), re-read (`refresh`, `snapshot`), compared by identity
+/// (`Shared::ptr_eq`) or bound to a `Shared<T>`-typed local, or the function is called through
+/// its generated `try_f` companion.
 ///
 /// ```
 /// let p = migrate::prescan("fn g() { let mut s = f(); s.mutate(|v| v.push(1)); }\n").unwrap();
@@ -47,8 +50,9 @@ pub struct Blocker {
 }
 
 /// Cheap first pass over one file: which functions look legacy-cached, and which callees have
-/// their result mutated (`f(x).mutate(..)`, `let mut s = f(x); s.mutate(..)`) or bound to a
-/// `Shared<T>`-typed local. Those callees stay on the legacy cache.
+/// their result used in a way only `Shared<T>` supports (`f(x).mutate(..)`,
+/// `let s = f(x); let t = s.clone(); t.refresh()`, `Shared::ptr_eq(&f(1), &f(2))`, a `try_f(x)`
+/// call; see [`Blocker`]). Those callees stay on the legacy cache.
 pub fn prescan(src: &str) -> Result<Prescan, FileError> {
     on_analysis_stack(|| prescan_here(src))
 }
@@ -71,7 +75,8 @@ pub(super) fn prescan_parsed(src: &str, base: usize, file: &syn::File) -> Presca
         base,
         aliases,
         out: Prescan::default(),
-        bindings: HashMap::new(),
+        bindings: Bindings::default(),
+        lines: None,
     };
     visitor.visit_file(file);
     visitor.out
@@ -137,8 +142,9 @@ struct PrescanVisitor<'a> {
     base: usize,
     aliases: HashSet<String>,
     out: Prescan,
-    /// Local name -> the function whose result it holds.
-    bindings: HashMap<String, String>,
+    bindings: Bindings,
+    /// Built on the first blocker: most files have none.
+    lines: Option<LineIndex>,
 }
 
 impl PrescanVisitor<'_> {
@@ -156,55 +162,25 @@ impl PrescanVisitor<'_> {
         })
     }
 
-    fn line_col(&self, span: Span) -> (usize, usize) {
-        crate::model::line_col(self.src, span.byte_range().start + self.base)
+    fn line_col(&mut self, span: Span) -> (usize, usize) {
+        let src = self.src;
+        self.lines
+            .get_or_insert_with(|| LineIndex::new(src))
+            .line_col(src, span.byte_range().start + self.base)
     }
 
-    fn block(&mut self, span: Span, callee: String, why: &'static str) {
+    fn block(&mut self, span: Span, callee: String, kind: SharedUse) {
         let (line, column) = self.line_col(span);
         self.out.blockers.push(Blocker {
             callee,
             line,
             column,
-            why,
+            why: kind.why(),
         });
     }
-}
 
-/// The function whose result an expression is, if it is a plain call or a local bound to one.
-pub(super) fn callee_of(e: &syn::Expr, bindings: &HashMap<String, String>) -> Option<String> {
-    match e {
-        syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-            _ => None,
-        },
-        syn::Expr::MethodCall(m) => Some(m.method.to_string()),
-        syn::Expr::Paren(p) => callee_of(&p.expr, bindings),
-        syn::Expr::Reference(r) => callee_of(&r.expr, bindings),
-        syn::Expr::Try(t) => callee_of(&t.expr, bindings),
-        syn::Expr::Await(a) => callee_of(&a.base, bindings),
-        syn::Expr::Path(p) => p
-            .path
-            .get_ident()
-            .and_then(|i| bindings.get(&i.to_string()).cloned()),
-        _ => None,
-    }
-}
-
-/// The name a `let` pattern binds, with its type annotation if any.
-pub(super) fn binding_of(pat: &syn::Pat) -> Option<(String, Option<&syn::Type>)> {
-    match pat {
-        syn::Pat::Ident(i) => Some((i.ident.to_string(), None)),
-        syn::Pat::Type(t) => binding_of(&t.pat).map(|(n, _)| (n, Some(&*t.ty))),
-        _ => None,
-    }
-}
-
-fn type_is_shared(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Shared"),
-        syn::Type::Reference(r) => type_is_shared(&r.elem),
-        _ => false,
+    fn hazard(&mut self, h: Hazard) {
+        self.block(h.span, h.callee, h.kind);
     }
 }
 
@@ -241,27 +217,27 @@ impl<'ast> Visit<'ast> for PrescanVisitor<'_> {
         visit::visit_item_extern_crate(self, e);
     }
     fn visit_local(&mut self, l: &'ast syn::Local) {
-        if let (Some((name, ty)), Some(init)) = (binding_of(&l.pat), &l.init) {
-            if let Some(callee) = callee_of(&init.expr, &self.bindings) {
-                if ty.is_some_and(type_is_shared) {
-                    self.block(
-                        l.let_token.span,
-                        callee.clone(),
-                        "bound to a `Shared<T>`-typed local",
-                    );
-                }
-                self.bindings.insert(name, callee);
-            } else {
-                self.bindings.remove(&name);
-            }
+        let init = l.init.as_ref().map(|i| &*i.expr);
+        if let Some((callee, Some(ty))) = self.bindings.bind_let(&l.pat, init)
+            && type_is_shared(ty)
+        {
+            self.block(l.let_token.span, callee, SharedUse::SharedLocal);
         }
         visit::visit_local(self, l);
     }
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        self.bindings.assign(&a.left, &a.right);
+        visit::visit_expr_assign(self, a);
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        for h in self.bindings.call_hazards(c) {
+            self.hazard(h);
+        }
+        visit::visit_expr_call(self, c);
+    }
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if m.method == "mutate"
-            && let Some(callee) = callee_of(&m.receiver, &self.bindings)
-        {
-            self.block(m.method.span(), callee, "mutated through `Shared::mutate`");
+        if let Some(h) = self.bindings.method_hazard(m) {
+            self.hazard(h);
         }
         visit::visit_expr_method_call(self, m);
     }
