@@ -63,7 +63,7 @@ pub enum Rule {
     HashFuncsKept,
     /// A `hash_funcs` entry that matches no hashed parameter (the successors reject it).
     HashFuncsDropped,
-    /// A #[memo] return type defined in the file without `Serialize + Deserialize`.
+    /// A `#[memo]` return type defined in the file without `Serialize + Deserialize`.
     NotStorable,
     /// A parameter already named `_x`: hashed before, ignored now.
     UnderscoreParam,
