@@ -394,21 +394,11 @@ impl<V: Clone> Store<V> {
 
     /// A hit or `None`, counting hits and misses. Expired entries are dropped on the way.
     pub fn get(&self, key: u128) -> Option<V> {
-        let mut departed = Vec::new();
-        let found = {
-            let mut map = self.lock();
-            let found = self.lookup(&mut map, key, &mut departed);
-            map.hits += u64::from(found.is_some());
-            found
-        };
-        self.release(departed);
-        match found {
-            Some((v, _)) => Some(v),
-            None => {
-                self.misses.fetch_add(1, Ordering::Relaxed);
-                None
-            }
+        let found = self.hit(key);
+        if found.is_none() {
+            self.misses.fetch_add(1, Ordering::Relaxed);
         }
+        found
     }
 
     /// Stores a value (no single flight: the legacy cache computes concurrently, as the original
