@@ -212,6 +212,26 @@ impl<'ast, 'a> Collector<'ast, 'a> {
         }
     }
 
+    /// A function item: its own site first, then its body with the caller's bindings set
+    /// aside (bindings are per function body).
+    fn enter_fn(
+        &mut self,
+        sig: &'ast syn::Signature,
+        block: &'ast syn::Block,
+        attrs: &'ast [syn::Attribute],
+        walk: impl FnOnce(&mut Self),
+    ) {
+        self.handle_fn(FnRef {
+            name: &sig.ident,
+            sig,
+            block,
+            attrs,
+        });
+        let saved = std::mem::take(&mut self.bindings);
+        walk(self);
+        self.bindings = saved;
+    }
+
     fn handle_fn(&mut self, function: FnRef<'ast>) {
         let scope = self.current_scope();
         self.scopes[scope].fns.insert(function.name.to_string());
@@ -303,26 +323,12 @@ impl<'ast> Visit<'ast> for Collector<'ast, '_> {
         visit::visit_item_use(self, u);
     }
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        self.handle_fn(FnRef {
-            name: &f.sig.ident,
-            sig: &f.sig,
-            block: &f.block,
-            attrs: &f.attrs,
-        });
-        let saved = std::mem::take(&mut self.bindings);
-        visit::visit_item_fn(self, f);
-        self.bindings = saved;
+        self.enter_fn(&f.sig, &f.block, &f.attrs, |v| visit::visit_item_fn(v, f));
     }
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.handle_fn(FnRef {
-            name: &f.sig.ident,
-            sig: &f.sig,
-            block: &f.block,
-            attrs: &f.attrs,
+        self.enter_fn(&f.sig, &f.block, &f.attrs, |v| {
+            visit::visit_impl_item_fn(v, f)
         });
-        let saved = std::mem::take(&mut self.bindings);
-        visit::visit_impl_item_fn(self, f);
-        self.bindings = saved;
     }
     fn visit_attribute(&mut self, a: &'ast syn::Attribute) {
         if !self
