@@ -58,6 +58,7 @@ fn run_with(
         arg_blind_spots: Vec::new(),
         elapsed: Duration::ZERO,
         load_at_end: None,
+        mt: Default::default(),
     }
 }
 
