@@ -132,6 +132,10 @@ fn main() -> ExitCode {
     match cache_harness::run(&config) {
         Ok((results, written)) => {
             println!("{}", cache_harness::report::console_table(&results));
+            let mt = cache_harness::report::mt_console_table(&results);
+            if !mt.is_empty() {
+                println!("{mt}");
+            }
             let t = cache_harness::report::targets(&results);
             let met = t.iter().filter(|t| t.met == Some(true)).count();
             let missed = t.iter().filter(|t| t.met == Some(false)).count();
