@@ -398,6 +398,72 @@ fn measure_row(
     })
 }
 
+/// One variant warmed for one pattern and thread count, to time fixed call counts (the
+/// criterion bench); its cache is emptied when dropped.
+///
+/// ```
+/// use cache_harness::mt::{Pattern, Prepared};
+/// use cache_harness::variants::Variant;
+/// let p = Prepared::new(Variant::Moka, Pattern::Zipf, 2).unwrap();
+/// assert!(p.time(1_000) > std::time::Duration::ZERO);
+/// assert!(Prepared::new(Variant::LegacyFull, Pattern::Hits, 1).is_none());
+/// ```
+#[derive(Debug)]
+pub struct Prepared {
+    f: fn(u64) -> u64,
+    variant: Variant,
+    streams: Vec<Vec<u64>>,
+}
+
+impl Prepared {
+    /// Warms `variant`'s cache for `pattern`, with one key stream per thread; `None` if the
+    /// variant is not part of this workload or `threads` is 0.
+    pub fn new(variant: Variant, pattern: Pattern, threads: usize) -> Option<Self> {
+        let f = functions::function(variant)?;
+        if threads == 0 {
+            return None;
+        }
+        warm(f, variant, pattern);
+        Some(Self {
+            f,
+            variant,
+            streams: (0..threads).map(|t| stream(pattern, t)).collect(),
+        })
+    }
+
+    /// Wall time for every thread to make `calls` calls, from the barrier that starts them all
+    /// to the last one finishing.
+    pub fn time(&self, calls: u64) -> Duration {
+        let start = Barrier::new(self.streams.len() + 1);
+        std::thread::scope(|s| {
+            for keys in &self.streams {
+                let (start, f) = (&start, self.f);
+                s.spawn(move || {
+                    let mask = keys.len() - 1;
+                    let fresh_base = fresh_block();
+                    start.wait();
+                    for i in 0..calls {
+                        let k = keys[i as usize & mask];
+                        let k = if k == FRESH { fresh_base | i } else { k };
+                        black_box(f(black_box(k)));
+                    }
+                });
+            }
+            start.wait();
+            let began = Instant::now();
+            // Leaving the scope joins every thread.
+            began
+        })
+        .elapsed()
+    }
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        functions::clear(self.variant);
+    }
+}
+
 /// The hit ratio of `variant` on the Zipf pattern: one thread, an empty cache, a quarter of
 /// `ops` uncounted to fill it, then `ops` counted calls.
 pub fn hit_ratio(variant: Variant, ops: usize) -> Option<HitRatio> {
