@@ -131,7 +131,9 @@ fn main() -> ExitCode {
     }
     match cache_harness::run(&config) {
         Ok((results, written)) => {
-            println!("{}", cache_harness::report::console_table(&results));
+            if !results.rows.is_empty() {
+                println!("{}", cache_harness::report::console_table(&results));
+            }
             let mt = cache_harness::report::mt_console_table(&results);
             if !mt.is_empty() {
                 println!("{mt}");

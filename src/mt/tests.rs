@@ -159,6 +159,6 @@ fn the_suite_configures_the_workload_from_its_budget() {
     assert_eq!(m.steps(), 3 * 3 * 6 + 6);
     c.budget.time = Duration::from_millis(300);
     let m = MtConfig::from_suite(&c);
-    assert_eq!(m.round, Duration::from_millis(60));
+    assert_eq!(m.round, Duration::from_millis(30));
     assert_eq!(m.ratio_ops, 400_000);
 }

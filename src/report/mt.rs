@@ -170,7 +170,12 @@ pub(super) fn csv_lines(results: &Results, columns: usize) -> String {
         let slowest = r.rounds.iter().copied().fold(f64::INFINITY, f64::min);
         let mut fields = vec![
             results.mt.workload_id(r),
-            format!("{} × {} threads", r.pattern.label(), r.threads),
+            format!(
+                "{} × {} thread{}",
+                r.pattern.label(),
+                r.threads,
+                if r.threads == 1 { "" } else { "s" }
+            ),
             r.threads.to_string(),
             r.variant.id().to_string(),
             format!("{:?}", r.variant.role()),
