@@ -88,6 +88,17 @@ pub const VARIANTS: [Variant; 6] = [
 
 /// The function of `variant`, as a plain `fn` every thread can call, or `None` if the variant
 /// is not part of this workload.
+///
+/// ```
+/// use cache_harness::mt::functions::{bodies, clear, function};
+/// use cache_harness::variants::Variant;
+/// let f = function(Variant::MemoCow).unwrap();
+/// let before = bodies();
+/// assert_eq!(f(3), f(3));
+/// assert_eq!(bodies() - before, 1, "the second call hit");
+/// clear(Variant::MemoCow);
+/// assert!(function(Variant::FloorDecode).is_none());
+/// ```
 pub fn function(variant: Variant) -> Option<fn(u64) -> u64> {
     Some(match variant {
         Variant::MemoSerialized => memo_serialized,

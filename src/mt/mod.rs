@@ -469,6 +469,14 @@ impl Drop for Prepared {
 
 /// The hit ratio of `variant` on the Zipf pattern: one thread, an empty cache, a quarter of
 /// `ops` uncounted to fill it, then `ops` counted calls.
+///
+/// ```
+/// use cache_harness::mt::hit_ratio;
+/// use cache_harness::variants::Variant;
+/// let r = hit_ratio(Variant::QuickCache, 10_000).unwrap();
+/// assert_eq!(r.ops, 10_000);
+/// assert!(r.ratio() > 0.5 && r.ratio() < 0.9);
+/// ```
 pub fn hit_ratio(variant: Variant, ops: usize) -> Option<HitRatio> {
     let f = functions::function(variant)?;
     functions::clear(variant);

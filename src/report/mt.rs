@@ -53,6 +53,15 @@ fn patterns(results: &Results) -> Vec<Pattern> {
 
 /// One markdown table per pattern: per thread count, calls/s of one thread and of all, and the
 /// scaling of the total from the fewest to each larger thread count. Empty without mt rows.
+///
+/// ```no_run
+/// let mut config = cache_harness::suite::Config::quick();
+/// config.groups = vec![cache_harness::suite::Group::Mt];
+/// let (results, _) = cache_harness::run(&config).unwrap();
+/// print!("{}", cache_harness::report::mt_tables(&results));
+/// print!("{}", cache_harness::report::hit_ratio_table(&results));
+/// print!("{}", cache_harness::report::mt_console_table(&results));
+/// ```
 pub fn mt_tables(results: &Results) -> String {
     let mt = &results.mt;
     let threads = mt.thread_counts();
@@ -111,7 +120,8 @@ pub fn mt_tables(results: &Results) -> String {
 }
 
 /// The hit ratio of every policy on the Zipf pattern, with the best any policy can do on
-/// average: always holding the most popular keys. Empty without hit ratios.
+/// average: always holding the most popular keys. Empty without hit ratios (example at
+/// [`mt_tables`]).
 pub fn hit_ratio_table(results: &Results) -> String {
     let ratios = &results.mt.hit_ratios;
     if ratios.is_empty() {
@@ -198,7 +208,8 @@ pub(super) fn csv_lines(results: &Results, columns: usize) -> String {
     s
 }
 
-/// The plain-text mt table the main job prints: one line per row.
+/// The plain-text mt table the main job prints: one line per row, then the hit ratios (example
+/// at [`mt_tables`]).
 pub fn mt_console_table(results: &Results) -> String {
     let mut s = String::new();
     if results.mt.rows.is_empty() {
