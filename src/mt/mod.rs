@@ -159,7 +159,8 @@ impl MtConfig {
         } else {
             0
         };
-        self.patterns.len() * self.threads.len() * v + ratio
+        let threads = self.threads.iter().filter(|&&t| t > 0).count();
+        self.patterns.len() * threads * v + ratio
     }
 }
 
@@ -502,7 +503,8 @@ pub fn run(config: &MtConfig, mut step: impl FnMut(&str)) -> MtResults {
     let variants = config.variants();
     let mut rows = Vec::new();
     for &pattern in &config.patterns {
-        for &threads in &config.threads {
+        // No thread, no row: a round needs at least one caller.
+        for &threads in config.threads.iter().filter(|&&t| t > 0) {
             // Variants side by side within one thread count, so they see the same machine load.
             for &v in &variants {
                 rows.extend(measure_row(v, pattern, threads, config));

@@ -84,6 +84,17 @@ fn rows_cover_every_variant_and_thread_count_and_count_misses() {
 }
 
 #[test]
+fn zero_threads_make_no_row() {
+    let _g = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut config = tiny(vec![Pattern::Hits], vec![Variant::QuickCache]);
+    config.threads = vec![0, 1];
+    let r = run(&config, |_| {});
+    assert_eq!(r.thread_counts(), vec![1]);
+    assert_eq!(config.steps(), 1);
+    assert!(Prepared::new(Variant::QuickCache, Pattern::Hits, 0).is_none());
+}
+
+#[test]
 fn variants_outside_the_workload_are_skipped() {
     let config = tiny(
         vec![Pattern::Hits],

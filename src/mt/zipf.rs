@@ -100,6 +100,26 @@ mod tests {
         assert!(Zipf::new(5, f64::NAN, 1).unwrap_err().contains("exponent"));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn draws_stay_in_range_and_probabilities_sum_to_one(
+            n in 1usize..2_000,
+            s in 0.0f64..3.0,
+            seed in proptest::prelude::any::<u64>(),
+        ) {
+            let mut z = Zipf::new(n, s, seed).unwrap();
+            for _ in 0..200 {
+                proptest::prop_assert!((z.sample() as usize) < n);
+            }
+            let total: f64 = (0..n as u64).map(|k| z.probability(k)).sum();
+            proptest::prop_assert!((total - 1.0).abs() < 1e-9, "{}", total);
+            // Non-increasing in rank.
+            for k in 1..n as u64 {
+                proptest::prop_assert!(z.probability(k) <= z.probability(k - 1) + 1e-15);
+            }
+        }
+    }
+
     #[test]
     fn different_seeds_give_different_streams() {
         let mut a = Zipf::new(10_000, 1.0, 1).unwrap();
