@@ -22,6 +22,7 @@ fn main() {
         ("mimalloc", "HARNESS_MIMALLOC_VERSION"),
         ("cached", "HARNESS_CACHED_VERSION"),
         ("moka", "HARNESS_MOKA_VERSION"),
+        ("quick_cache", "HARNESS_QUICK_CACHE_VERSION"),
         ("dashmap", "HARNESS_DASHMAP_VERSION"),
         ("bincode", "HARNESS_BINCODE_VERSION"),
     ] {

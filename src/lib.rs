@@ -9,6 +9,7 @@
 //!   cache, and the floors;
 //! - [`measure`]: the adaptive measurement loop (median per call, time budget, minimum samples);
 //! - [`suite`]: what to run and the run itself;
+//! - [`mt`]: threads calling one cached function at once, and eviction hit ratios;
 //! - [`report`]: `report.md`, `report.csv`, SVG plots and the README block;
 //! - [`blind_spot`]: a real demonstration of what the legacy sampled check cannot see.
 //!
@@ -23,6 +24,7 @@ pub mod bench_support;
 pub mod blind_spot;
 pub mod machine;
 pub mod measure;
+pub mod mt;
 mod progress;
 pub mod report;
 pub mod suite;

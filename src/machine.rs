@@ -21,7 +21,7 @@ pub struct Environment {
     pub rustc: String,
     /// polars version.
     pub polars: String,
-    /// Versions of the peers and codec: `cached`, `moka`, `dashmap`, `bincode`.
+    /// Versions of the peers and codec: `cached`, `moka`, `quick_cache`, `dashmap`, `bincode`.
     pub peers: String,
     /// `POLARS_MAX_THREADS`, if set.
     pub polars_threads: Option<String>,
@@ -55,9 +55,10 @@ impl Environment {
             rustc: env!("HARNESS_RUSTC_VERSION").to_string(),
             polars: polars::VERSION.to_string(),
             peers: format!(
-                "cached {}, moka {}, dashmap {}, bincode {}",
+                "cached {}, moka {}, quick_cache {}, dashmap {}, bincode {}",
                 env!("HARNESS_CACHED_VERSION"),
                 env!("HARNESS_MOKA_VERSION"),
+                env!("HARNESS_QUICK_CACHE_VERSION"),
                 env!("HARNESS_DASHMAP_VERSION"),
                 env!("HARNESS_BINCODE_VERSION"),
             ),

@@ -36,12 +36,13 @@ struct Args {
 
     /// Variants to run, comma-separated ids (default: all). Legacy variants are the baselines
     /// of every ratio. Ids: legacy-sampled, legacy-full, legacy-mutable, memo-serialized,
-    /// memo-cow, singleton, cached-clone, cached-arc, cached-once, moka, floor-memcpy,
+    /// memo-cow, singleton, cached-clone, cached-arc, cached-once, moka, quick-cache, floor-memcpy,
     /// floor-decode, floor-dashmap, floor-keyhash.
     #[arg(long, value_delimiter = ',', value_parser = parse_variant)]
     variants: Option<Vec<Variant>>,
 
-    /// Workload groups to run, comma-separated: w1, w2, w3, w4 (default: all).
+    /// Workload groups to run, comma-separated: w1, w2, w3, w4, mt (default: all; mt = 1, 2
+    /// and 4 threads calling one cached function).
     #[arg(long, value_delimiter = ',', value_parser = parse_group)]
     workloads: Option<Vec<Group>>,
 
@@ -90,7 +91,8 @@ fn parse_variant(s: &str) -> Result<Variant, String> {
 }
 
 fn parse_group(s: &str) -> Result<Group, String> {
-    Group::from_id(s).ok_or_else(|| format!("unknown workload `{s}`; expected w1, w2, w3 or w4"))
+    Group::from_id(s)
+        .ok_or_else(|| format!("unknown workload `{s}`; expected w1, w2, w3, w4 or mt"))
 }
 
 fn config(args: Args) -> Config {
@@ -129,7 +131,13 @@ fn main() -> ExitCode {
     }
     match cache_harness::run(&config) {
         Ok((results, written)) => {
-            println!("{}", cache_harness::report::console_table(&results));
+            if !results.rows.is_empty() {
+                println!("{}", cache_harness::report::console_table(&results));
+            }
+            let mt = cache_harness::report::mt_console_table(&results);
+            if !mt.is_empty() {
+                println!("{mt}");
+            }
             let t = cache_harness::report::targets(&results);
             let met = t.iter().filter(|t| t.met == Some(true)).count();
             let missed = t.iter().filter(|t| t.met == Some(false)).count();

@@ -11,8 +11,8 @@ use crate::progress::Progress;
 use crate::variants::{self, Variant, Workload};
 use crate::workloads;
 
-/// The four workload groups (W1 frames, W2 records, W3 scalars, W4 frame arguments), for
-/// `--workloads`.
+/// The workload groups (W1 frames, W2 records, W3 scalars, W4 frame arguments, the
+/// multi-threaded workload), for `--workloads`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Group {
     /// Frames returned by value.
@@ -23,19 +23,22 @@ pub enum Group {
     W3,
     /// Frame as an argument, hashed vs `_`-skipped.
     W4,
+    /// Threads calling one cached `u64 -> u64` function at once ([`crate::mt`]).
+    Mt,
 }
 
 impl Group {
     /// All groups.
-    pub const ALL: [Group; 4] = [Group::W1, Group::W2, Group::W3, Group::W4];
+    pub const ALL: [Group; 5] = [Group::W1, Group::W2, Group::W3, Group::W4, Group::Mt];
 
-    /// Parses `w1`..`w4` (case-insensitive).
+    /// Parses `w1`..`w4` and `mt` (case-insensitive).
     pub fn from_id(id: &str) -> Option<Group> {
         match id.to_ascii_lowercase().as_str() {
             "w1" => Some(Group::W1),
             "w2" => Some(Group::W2),
             "w3" => Some(Group::W3),
             "w4" => Some(Group::W4),
+            "mt" => Some(Group::Mt),
             _ => None,
         }
     }
@@ -139,6 +142,8 @@ impl Config {
                         tasks.push((Workload::FrameArg { hashed: false }, rows));
                     }
                 }
+                // Not a (workload, size) task: run by `crate::mt` after them.
+                Group::Mt => {}
             }
         }
         tasks
@@ -231,6 +236,8 @@ pub struct Results {
     pub elapsed: Duration,
     /// 1-minute load average when the run ended.
     pub load_at_end: Option<f64>,
+    /// The multi-threaded workload (empty unless its group ran).
+    pub mt: crate::mt::MtResults,
 }
 
 impl Results {
@@ -382,10 +389,15 @@ pub fn run(config: &Config, env: Environment) -> Results {
     let tasks = config.tasks();
     let demo_sizes = config.blind_spot_sizes();
     let arg_demo_sizes = config.arg_blind_spot_sizes();
-    let total = tasks
-        .iter()
-        .map(|&(w, _)| config.variants_of(w).len() + 1)
-        .sum::<usize>()
+    let mt_config = config
+        .groups
+        .contains(&Group::Mt)
+        .then(|| crate::mt::MtConfig::from_suite(config));
+    let total = mt_config.as_ref().map_or(0, crate::mt::MtConfig::steps)
+        + tasks
+            .iter()
+            .map(|&(w, _)| config.variants_of(w).len() + 1)
+            .sum::<usize>()
         + demo_sizes.len()
         + arg_demo_sizes.len();
     let mut progress = Progress::new(config.progress, total);
@@ -429,6 +441,9 @@ pub fn run(config: &Config, env: Environment) -> Results {
         progress.step("legacy argument blind-spot demo", true);
         workloads::release_sources();
     }
+    let mt = mt_config.map_or_else(Default::default, |c| {
+        crate::mt::run(&c, |what| progress.step(what, false))
+    });
     progress.finish();
     variants::clear_all();
     Results {
@@ -440,6 +455,7 @@ pub fn run(config: &Config, env: Environment) -> Results {
         arg_blind_spots,
         elapsed: started.elapsed(),
         load_at_end: crate::machine::load_average(),
+        mt,
     }
 }
 

@@ -108,7 +108,31 @@ fn main_job_writes_every_variant_and_the_header() {
             w.id()
         );
     }
-    assert_eq!(csv.lines().count(), results.rows.len() + 1);
+    assert_eq!(
+        csv.lines().count(),
+        results.rows.len() + results.mt.rows.len() + 1
+    );
+
+    // The multi-threaded workload: every pattern × thread count × variant, in report and CSV.
+    let mt = cache_harness::mt::MtConfig::from_suite(&config);
+    assert_eq!(
+        results.mt.rows.len(),
+        mt.patterns.len() * mt.threads.len() * mt.variants().len()
+    );
+    for row in &results.mt.rows {
+        assert!(row.total() > 0.0, "{row:?}");
+        let id = results.mt.workload_id(row);
+        assert!(csv.contains(&format!("\n{id},")), "report.csv lacks {id}");
+    }
+    assert_eq!(results.mt.hit_ratios.len(), mt.variants().len());
+    for field in [
+        "## Threads",
+        "mt hits only",
+        "Hit ratio on the Zipf keys",
+        "| quick-cache |",
+    ] {
+        assert!(md.contains(field), "report.md lacks {field:?}");
+    }
 
     // One plot per workload measured at two sizes: both W1 string lengths.
     assert_eq!(written.plots.len(), 2);
@@ -123,6 +147,7 @@ fn main_job_writes_every_variant_and_the_header() {
     assert!(text.ends_with("<!-- results:end -->\n\nAfter.\n"));
     assert!(!text.contains("stale figures"));
     assert!(text.contains("**Date:**") && text.contains("| memo-cow |"));
+    assert!(text.contains("### Threads"));
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! `report.csv`: one line per measured row, times in nanoseconds.
+//! `report.csv`: one line per measured row, times in nanoseconds (the multi-threaded rows' lines
+//! come from [`super::mt`]).
 
 use std::fmt::Write as _;
 
@@ -6,7 +7,7 @@ use super::targets::claim_holds;
 use crate::suite::Results;
 use crate::variants::Variant;
 
-fn csv_field(s: &str) -> String {
+pub(super) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -17,8 +18,10 @@ fn csv_field(s: &str) -> String {
 /// The whole `report.csv`: one line per measured row, times in nanoseconds.
 pub fn csv(results: &Results) -> String {
     let mut s = String::from(
-        "workload,workload_label,size,variant,role,hit_median_ns,hit_min_ns,hit_max_ns,hit_samples,hit_batch,all_hits,miss_median_ns,bare_median_ns,miss_overhead_ns,speedup_vs_legacy_sampled,speedup_vs_legacy_full,speedup_vs_legacy_mutable,claim_10x_vs_legacy_sampled,claim_10x_vs_legacy_full,estimated_bytes,serialized_bytes\n",
+        "workload,workload_label,size,variant,role,hit_median_ns,hit_min_ns,hit_max_ns,hit_samples,hit_batch,all_hits,miss_median_ns,bare_median_ns,miss_overhead_ns,speedup_vs_legacy_sampled,speedup_vs_legacy_full,speedup_vs_legacy_mutable,claim_10x_vs_legacy_sampled,claim_10x_vs_legacy_full,estimated_bytes,serialized_bytes,threads,ops_per_s_per_thread,ops_per_s_total\n",
     );
+    // The multi-threaded rows (after the others) fill the last three columns, the others not.
+    let columns = s.matches(',').count() + 1;
     let ns = |x: f64| format!("{:.1}", x * 1e9);
     let opt = |x: Option<f64>| x.map_or_else(String::new, |v| format!("{v:.4}"));
     for r in &results.rows {
@@ -29,7 +32,7 @@ pub fn csv(results: &Results) -> String {
             |b: Variant| claim_holds(results, r, b).map_or_else(String::new, |h| h.to_string());
         let _ = writeln!(
             s,
-            "{},{},{},{},{:?},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{:?},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},,,",
             r.workload.id(),
             csv_field(&r.workload.label()),
             r.size,
@@ -58,5 +61,6 @@ pub fn csv(results: &Results) -> String {
             input.map_or_else(String::new, |i| i.serialized_bytes.to_string()),
         );
     }
+    s.push_str(&super::mt::csv_lines(results, columns));
     s
 }

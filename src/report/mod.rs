@@ -8,6 +8,7 @@
 mod csv;
 mod format;
 mod lookup;
+mod mt;
 mod prose;
 mod readme;
 mod svg;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 pub use self::csv::csv;
 pub use self::format::fmt_ratio;
 pub use self::lookup::{log_slope, slope};
+pub use self::mt::{fmt_rate, hit_ratio_table, mt_console_table, mt_tables};
 pub use self::prose::{header, mechanisms};
 pub use self::readme::{README_END, README_START, readme_block, replace_block, update_readme};
 pub use self::svg::svg;
@@ -32,7 +34,7 @@ use self::svg::plot_name;
 use self::tables::{
     arg_blind_spot_text, blind_spot_text, inputs_table, miss_table, scaling_table, targets_table,
 };
-use crate::suite::Results;
+use crate::suite::{Results, thousands};
 use crate::variants::Variant;
 
 /// Files written by [`write()`].
@@ -71,6 +73,22 @@ pub fn write(results: &Results, dir: &Path) -> io::Result<Written> {
     })
 }
 
+/// The multi-threaded section of `report.md`.
+fn mt_section(results: &Results) -> String {
+    let round_ms = results.mt.round.as_secs_f64() * 1e3;
+    let mut s = format!(
+        "\n## Threads\n\n1, 2 and 4 threads call one cached `u64 -> u64` function at once (every cache bounded to {} entries). Threads start together at a barrier and call for {round_ms:.0} ms; a row is the median of its rounds. \"per thread\" = total / threads: flat per-thread rates mean the cache scales; a total that does not grow with threads means they wait on each other. More threads than cores ({}) share the cores, so totals cannot grow past that. Misses = function bodies run / calls.\n\n",
+        thousands(crate::mt::functions::CAPACITY),
+        results.env.cores
+    );
+    s.push_str(&mt_tables(results));
+    if !results.mt.hit_ratios.is_empty() {
+        s.push_str("### Hit ratio on the Zipf keys (one thread, same capacity)\n\n");
+        s.push_str(&hit_ratio_table(results));
+    }
+    s
+}
+
 /// The whole `report.md`.
 pub fn markdown(results: &Results) -> String {
     let mut s = String::new();
@@ -95,6 +113,9 @@ pub fn markdown(results: &Results) -> String {
     }
     s.push_str("\n## Scaling\n\nSlope of a least-squares fit of log(hit time) against log(size) over the measured sizes: 0 = flat, 1 = linear.\n\n");
     s.push_str(&scaling_table(results));
+    if !results.mt.rows.is_empty() {
+        s.push_str(&mt_section(results));
+    }
     s.push_str("\n## Misses\n\nMiss = clear, then one timed call (the function runs and the value is stored). Overhead = miss − the bare function.\n\n");
     s.push_str(&miss_table(results));
     if !results.blind_spots.is_empty() {

@@ -1,5 +1,5 @@
-//! The README results block that `--readme` replaces: header, mechanisms, targets, hit times
-//! and growth with size.
+//! The README results block that `--readme` replaces: header, mechanisms, targets, hit times,
+//! growth with size and the multi-threaded rows.
 
 use std::io;
 use std::path::Path;
@@ -34,6 +34,11 @@ pub fn readme_block(results: &Results) -> String {
     s.push_str(&results_table(results));
     s.push_str("\n### Growth with size\n\n");
     s.push_str(&scaling_table(results));
+    if !results.mt.rows.is_empty() {
+        s.push_str("\n### Threads (calls per second)\n\n");
+        s.push_str(&super::mt::mt_tables(results));
+        s.push_str(&super::mt::hit_ratio_table(results));
+    }
     s
 }
 

@@ -24,6 +24,7 @@ fn color(v: Variant) -> &'static str {
         Variant::CachedArc => "#c5b0d5",
         Variant::CachedOnce => "#e377c2",
         Variant::Moka => "#bcbd22",
+        Variant::QuickCache => "#ff7f0e",
         Variant::FloorMemcpy => "#7f7f7f",
         Variant::FloorDecode => "#393b79",
         Variant::FloorDashMap => "#000000",

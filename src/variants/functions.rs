@@ -84,6 +84,20 @@ macro_rules! cached_functions {
             value
         }
 
+        static QUICK: LazyLock<::quick_cache::sync::Cache<($($t,)*), Arc<$ret>>> =
+            LazyLock::new(|| ::quick_cache::sync::Cache::new(1_000));
+
+        /// `quick_cache` 0.7: `get`, and `insert` on a miss (values behind `Arc`, as for moka).
+        pub fn quick_get($($a: $t),*) -> Arc<$ret> {
+            let key = ($($a,)*);
+            if let Some(hit) = QUICK.get(&key) {
+                return hit;
+            }
+            let value = Arc::new(body($($a),*));
+            QUICK.insert(key, Arc::clone(&value));
+            value
+        }
+
         /// The uncached function.
         pub fn bare($($a: $t),*) -> $ret {
             body($($a),*)
@@ -129,6 +143,10 @@ macro_rules! cached_functions {
                 Variant::Moka => super::case(
                     move || moka_get($(black_box($a)),*),
                     || MOKA.invalidate_all(),
+                ),
+                Variant::QuickCache => super::case(
+                    move || quick_get($(black_box($a)),*),
+                    || QUICK.clear(),
                 ),
                 Variant::FloorMemcpy => floor_memcpy(&bare($($a),*)),
                 Variant::FloorDecode => floor_decode(&bare($($a),*)),

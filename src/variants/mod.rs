@@ -25,7 +25,7 @@ pub enum Role {
     Legacy,
     /// Its successors, `#[memo]` and `#[singleton]`.
     Successor,
-    /// Peer crates (`cached`, `moka`).
+    /// Peer crates (`cached`, `moka`, `quick_cache`).
     Peer,
     /// Lower bounds: what the essential operation costs with no cache around it.
     Floor,
@@ -55,6 +55,8 @@ pub enum Variant {
     CachedOnce,
     /// `moka` 0.12 `sync::Cache::get`.
     Moka,
+    /// `quick_cache` 0.7 `sync::Cache::get`.
+    QuickCache,
     /// Floor: a memcpy (`to_vec`) of the value's serialized bytes.
     FloorMemcpy,
     /// Floor: a bare bincode decode of the value's bytes (memo's codec, no cache around it).
@@ -67,7 +69,7 @@ pub enum Variant {
 
 impl Variant {
     /// Every variant, in table order.
-    pub const ALL: [Variant; 14] = [
+    pub const ALL: [Variant; 15] = [
         Variant::LegacySampled,
         Variant::LegacyFull,
         Variant::LegacyMutable,
@@ -78,6 +80,7 @@ impl Variant {
         Variant::CachedArc,
         Variant::CachedOnce,
         Variant::Moka,
+        Variant::QuickCache,
         Variant::FloorMemcpy,
         Variant::FloorDecode,
         Variant::FloorDashMap,
@@ -104,6 +107,7 @@ impl Variant {
             Variant::CachedArc => "cached-arc",
             Variant::CachedOnce => "cached-once",
             Variant::Moka => "moka",
+            Variant::QuickCache => "quick-cache",
             Variant::FloorMemcpy => "floor-memcpy",
             Variant::FloorDecode => "floor-decode",
             Variant::FloorDashMap => "floor-dashmap",
@@ -124,6 +128,7 @@ impl Variant {
             Variant::CachedArc => "`cached` 4.1 `#[cached]`, returns an `Arc`",
             Variant::CachedOnce => "`cached` 4.1 `#[once]`",
             Variant::Moka => "`moka` 0.12 `sync::Cache::get`",
+            Variant::QuickCache => "`quick_cache` 0.7 `sync::Cache::get`",
             Variant::FloorMemcpy => "floor: memcpy of the serialized bytes",
             Variant::FloorDecode => "floor: bare bincode decode",
             Variant::FloorDashMap => "floor: bare `DashMap::get` + `Arc::clone`",
@@ -136,9 +141,11 @@ impl Variant {
         match self {
             Variant::LegacySampled | Variant::LegacyFull | Variant::LegacyMutable => Role::Legacy,
             Variant::MemoSerialized | Variant::MemoCow | Variant::Singleton => Role::Successor,
-            Variant::CachedClone | Variant::CachedArc | Variant::CachedOnce | Variant::Moka => {
-                Role::Peer
-            }
+            Variant::CachedClone
+            | Variant::CachedArc
+            | Variant::CachedOnce
+            | Variant::Moka
+            | Variant::QuickCache => Role::Peer,
             _ => Role::Floor,
         }
     }
