@@ -31,6 +31,7 @@
 //! | `max_entries = N` | keep at most N entries, evicting the least recently used |
 //! | `persist = "disk"` (or `true`) | also store entries on disk (see [Persistence](#persistence)) |
 //! | `persist = "redis"` | also store entries in Redis, shared by every process using the server (feature `redis`; see [Redis](#redis)) |
+//! | `memory = false` | with `persist`: no in-memory layer, every call reads the persisted store (for replicas that must agree at once; see [Redis](#redis)) |
 //! | `show_spinner = false` / `"text"` | by default (`true`, as in Streamlit) each miss emits the `tracing` event ``Running `f(...)`.`` ([`cache_store::events`]); `false` turns it off, a string gives other text |
 //! | `hash_funcs(Type = path, ...)` | hash arguments of `Type` as `path(&arg)` instead |
 //! | `storage = "clone"` | copy-on-write storage for [`storage::CloneIsolated`] types (default `"serialized"`) |

@@ -447,3 +447,58 @@ fn values_over_the_limit_stay_in_memory_with_one_warning() {
     assert_eq!(blob(5000).len(), 5000, "kept in memory");
     assert_eq!(blob::stats().hits, 1);
 }
+
+#[test]
+fn memory_false_reads_redis_on_every_call() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memo(persist = "redis", memory = false)]
+    fn replica_view(x: u32) -> Vec<u32> {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        vec![x; 4]
+    }
+    #[memo(persist = "redis")]
+    fn layered(x: u32) -> Vec<u32> {
+        RUNS.fetch_add(100, Ordering::SeqCst);
+        vec![x; 2]
+    }
+
+    let Some(server) = RedisServer::start("memory_false_reads_redis_on_every_call") else {
+        return;
+    };
+    let _s = serial(&server, memo::persist::RedisConfig::DEFAULT);
+    assert_eq!(replica_view(7), vec![7; 4]);
+    assert_eq!(replica_view(7), vec![7; 4]);
+    assert_eq!(
+        RUNS.load(Ordering::SeqCst),
+        1,
+        "the second call is a Redis hit"
+    );
+    let stats = replica_view::stats();
+    assert_eq!((stats.hits, stats.misses), (1, 1), "{stats:?}");
+    assert_eq!(stats.entries, 0, "nothing kept in memory: {stats:?}");
+
+    // What another replica does to Redis (here: deleting the entry) is seen by the next call.
+    let key = server.keys("memo:*").remove(0);
+    let _: usize = server.cmd(&[b"DEL", key.as_bytes()]);
+    assert_eq!(replica_view(7), vec![7; 4]);
+    assert_eq!(
+        RUNS.load(Ordering::SeqCst),
+        2,
+        "recomputed: Redis had no entry"
+    );
+    assert_eq!(server.keys("memo:*"), vec![key], "and written back");
+
+    // The same deletion under the default memory layer is not seen: the hit is in memory.
+    assert_eq!(layered(7), vec![7; 2]);
+    let keys = server.keys("memo:*");
+    for k in &keys {
+        let _: usize = server.cmd(&[b"DEL", k.as_bytes()]);
+    }
+    assert_eq!(layered(7), vec![7; 2]);
+    assert_eq!(RUNS.load(Ordering::SeqCst), 102, "a memory hit");
+    assert_eq!(
+        server.keys("*:lease"),
+        Vec::<String>::new(),
+        "leases released"
+    );
+}
