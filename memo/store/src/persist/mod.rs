@@ -21,6 +21,8 @@ mod disk;
 pub mod format;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "redis-server")]
+pub mod redis_server;
 pub mod schema;
 mod typed;
 
