@@ -10,7 +10,9 @@
 //! - [`measure`]: the adaptive measurement loop (median per call, time budget, minimum samples);
 //! - [`suite`]: what to run and the run itself;
 //! - [`report`]: `report.md`, `report.csv`, SVG plots and the README block;
-//! - [`blind_spot`]: a real demonstration of what the legacy sampled check cannot see.
+//! - [`blind_spot`]: a real demonstration of what the legacy sampled check cannot see;
+//! - [`redis_suite`]: memo's Redis path against `cached`'s Redis store and a bare `GET`, and
+//!   single flight across processes, on a `redis-server` it starts.
 //!
 //! ```no_run
 //! let mut config = cache_harness::suite::Config::quick();
@@ -24,6 +26,7 @@ pub mod blind_spot;
 pub mod machine;
 pub mod measure;
 mod progress;
+pub mod redis_suite;
 pub mod report;
 pub mod suite;
 pub mod variants;

@@ -8,6 +8,7 @@ use crate::blind_spot::{self, ArgBlindSpot, BlindSpot};
 use crate::machine::Environment;
 use crate::measure::{self, Budget, Timing};
 use crate::progress::Progress;
+use crate::redis_suite::{RedisPlan, RedisSection};
 use crate::variants::{self, Variant, Workload};
 use crate::workloads;
 
@@ -23,11 +24,13 @@ pub enum Group {
     W3,
     /// Frame as an argument, hashed vs `_`-skipped.
     W4,
+    /// The Redis section ([`crate::redis_suite`]).
+    Redis,
 }
 
 impl Group {
     /// All groups.
-    pub const ALL: [Group; 4] = [Group::W1, Group::W2, Group::W3, Group::W4];
+    pub const ALL: [Group; 5] = [Group::W1, Group::W2, Group::W3, Group::W4, Group::Redis];
 
     /// Parses `w1`..`w4` (case-insensitive).
     pub fn from_id(id: &str) -> Option<Group> {
@@ -36,6 +39,7 @@ impl Group {
             "w2" => Some(Group::W2),
             "w3" => Some(Group::W3),
             "w4" => Some(Group::W4),
+            "redis" => Some(Group::Redis),
             _ => None,
         }
     }
@@ -66,6 +70,8 @@ pub struct Config {
     pub allocator: String,
     /// Show a progress line on stderr.
     pub progress: bool,
+    /// The Redis section's sizes and replicas.
+    pub redis: RedisPlan,
 }
 
 impl Config {
@@ -84,6 +90,7 @@ impl Config {
             readme: None,
             allocator: "system".into(),
             progress: true,
+            redis: RedisPlan::quick(),
         }
     }
 
@@ -108,6 +115,7 @@ impl Config {
             },
             out_dir,
             progress: false,
+            redis: RedisPlan::tiny(),
             ..Self::quick()
         }
     }
@@ -139,6 +147,8 @@ impl Config {
                         tasks.push((Workload::FrameArg { hashed: false }, rows));
                     }
                 }
+                // Not a workload × variant grid: run on its own server by `run`.
+                Group::Redis => {}
             }
         }
         tasks
@@ -231,6 +241,8 @@ pub struct Results {
     pub elapsed: Duration,
     /// 1-minute load average when the run ended.
     pub load_at_end: Option<f64>,
+    /// The Redis section (`None`: not selected).
+    pub redis: Option<RedisSection>,
 }
 
 impl Results {
@@ -387,7 +399,8 @@ pub fn run(config: &Config, env: Environment) -> Results {
         .map(|&(w, _)| config.variants_of(w).len() + 1)
         .sum::<usize>()
         + demo_sizes.len()
-        + arg_demo_sizes.len();
+        + arg_demo_sizes.len()
+        + usize::from(config.groups.contains(&Group::Redis));
     let mut progress = Progress::new(config.progress, total);
     variants::clear_all();
     let mut rows = Vec::new();
@@ -429,6 +442,12 @@ pub fn run(config: &Config, env: Environment) -> Results {
         progress.step("legacy argument blind-spot demo", true);
         workloads::release_sources();
     }
+    let redis = config.groups.contains(&Group::Redis).then(|| {
+        progress.show("Redis section");
+        let section = crate::redis_suite::run(&config.redis, &config.budget);
+        progress.step("Redis section", true);
+        section
+    });
     progress.finish();
     variants::clear_all();
     Results {
@@ -440,6 +459,7 @@ pub fn run(config: &Config, env: Environment) -> Results {
         arg_blind_spots,
         elapsed: started.elapsed(),
         load_at_end: crate::machine::load_average(),
+        redis,
     }
 }
 
