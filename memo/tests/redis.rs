@@ -502,3 +502,75 @@ fn memory_false_reads_redis_on_every_call() {
         "leases released"
     );
 }
+
+#[test]
+fn async_calls_wait_for_redis_without_blocking_the_executor() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memo(persist = "redis", memory = false)]
+    async fn remote(x: u32) -> u32 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        x + 1
+    }
+
+    let Some(server) = RedisServer::start("async_calls_wait_for_redis_without_blocking") else {
+        return;
+    };
+    let _s = serial(
+        &server,
+        memo::persist::RedisConfig {
+            command_timeout: Duration::from_millis(400),
+            ..memo::persist::RedisConfig::DEFAULT
+        },
+    );
+    // One thread for every task: a call that blocked it would stop the ticker below.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        assert_eq!(remote(1).await, 2);
+        // The write runs in the background: wait until it landed, then read it back.
+        for _ in 0..100 {
+            if !server.keys("memo:*").is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(remote(1).await, 2);
+        assert_eq!(RUNS.load(Ordering::SeqCst), 1, "the second call read Redis");
+        assert_eq!(
+            server.keys("*:lease"),
+            Vec::<String>::new(),
+            "lease released"
+        );
+
+        // A paused server holds the next read for the whole 400 ms command timeout.
+        let _: () = server.cmd(&[b"CLIENT", b"PAUSE", b"2000", b"ALL"]);
+        let ticks = std::sync::Arc::new(AtomicUsize::new(0));
+        let ticker = {
+            let ticks = ticks.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    ticks.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        };
+        tokio::task::yield_now().await;
+        let before = ticks.load(Ordering::SeqCst);
+        let started = std::time::Instant::now();
+        assert_eq!(remote(1).await, 2, "timed out into computing");
+        let waited = started.elapsed();
+        let during = ticks.load(Ordering::SeqCst) - before;
+        ticker.abort();
+        assert!(
+            waited >= Duration::from_millis(300),
+            "the read waited: {waited:?}"
+        );
+        assert!(
+            during >= 10,
+            "the executor kept running other tasks during the {waited:?} wait: {during} ticks"
+        );
+    });
+    let _: () = server.cmd(&[b"CLIENT", b"UNPAUSE"]);
+}

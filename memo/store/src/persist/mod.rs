@@ -19,6 +19,7 @@ pub mod codec;
 mod dir;
 mod disk;
 pub mod format;
+pub mod offload;
 #[cfg(feature = "redis")]
 pub mod redis;
 #[cfg(feature = "redis-server")]
