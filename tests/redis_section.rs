@@ -54,7 +54,7 @@ fn every_variant_reads_every_value_and_replicas_compute_once() {
         panic!("measured: {section:?}");
     };
     assert!(failures.is_empty(), "{failures:?}");
-    assert_eq!(rows.len(), 9, "3 values × 3 variants: {rows:?}");
+    assert_eq!(rows.len(), 12, "3 values × 4 variants: {rows:?}");
     for value in [
         RedisValue::Scalar,
         RedisValue::Records(plan.records),
@@ -66,6 +66,11 @@ fn every_variant_reads_every_value_and_replicas_compute_once() {
         // memo stores the floor's bincode bytes behind its entry header.
         assert!(memo.bytes > floor.bytes, "{memo:?} vs {floor:?}");
         assert!(section.row(value, RedisVariant::Cached).is_some());
+        let sync_bytes = memo.bytes;
+        let async_row = section
+            .row(value, RedisVariant::MemoAsync)
+            .expect("async row");
+        assert_eq!(async_row.bytes, sync_bytes, "the same entry: {async_row:?}");
     }
     let flight = flight.expect("single flight measured");
     assert_eq!(flight.memo.computations, 1, "{flight:?}");

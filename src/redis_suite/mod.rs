@@ -89,6 +89,9 @@ impl RedisValue {
 pub enum RedisVariant {
     /// `#[memo(persist = "redis", memory = false)]`.
     Memo,
+    /// The same on an `async fn`, awaited with a minimal executor: the Redis read runs on a
+    /// persistence worker, so this row is [`RedisVariant::Memo`] plus a thread hand-off.
+    MemoAsync,
     /// `cached` 4.1 `RedisCache` (MessagePack), checked before computing as `#[io_cached]` does.
     Cached,
     /// A bare `GET` of the value's bincode bytes and their decode.
@@ -97,8 +100,9 @@ pub enum RedisVariant {
 
 impl RedisVariant {
     /// All, in table order.
-    pub const ALL: [RedisVariant; 3] = [
+    pub const ALL: [RedisVariant; 4] = [
         RedisVariant::Memo,
+        RedisVariant::MemoAsync,
         RedisVariant::Cached,
         RedisVariant::Floor,
     ];
@@ -107,6 +111,7 @@ impl RedisVariant {
     pub fn id(self) -> &'static str {
         match self {
             RedisVariant::Memo => "memo-redis",
+            RedisVariant::MemoAsync => "memo-redis-async",
             RedisVariant::Cached => "cached-redis",
             RedisVariant::Floor => "floor-get-decode",
         }
@@ -174,6 +179,47 @@ fn memo_frame(rows: usize) -> DataFrame {
     workloads::frame(rows, 12)
 }
 
+#[memo::memo(persist = "redis", memory = false, show_spinner = false)]
+async fn memo_scalar_async(x: u64) -> u64 {
+    workloads::count_computation();
+    workloads::scalar(x)
+}
+
+#[memo::memo(persist = "redis", memory = false, show_spinner = false)]
+async fn memo_records_async(n: usize) -> Vec<Feature> {
+    workloads::count_computation();
+    workloads::records(n)
+}
+
+#[memo::memo(persist = "redis", memory = false, show_spinner = false)]
+async fn memo_frame_async(rows: usize) -> DataFrame {
+    workloads::count_computation();
+    workloads::frame(rows, 12)
+}
+
+/// Wakes the thread that awaits.
+struct Unpark(std::thread::Thread);
+
+impl std::task::Wake for Unpark {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Runs a future to completion on this thread (the least an executor does: poll, park until
+/// woken), so the async row measures memo, not a runtime.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
 /// A `cached` Redis store on `url` under `prefix`, read the way `#[io_cached(redis = true)]`
 /// reads it: `cache_get`, and on a miss compute and `cache_set`.
 struct CachedFn<K, V> {
@@ -234,8 +280,11 @@ pub fn run(plan: &RedisPlan, budget: &Budget) -> RedisSection {
         &server,
         budget,
         RedisValue::Scalar,
-        move || memo_scalar(x),
-        memo_scalar::clear,
+        (move || memo_scalar(x), memo_scalar::clear),
+        (
+            move || block_on(memo_scalar_async(x)),
+            memo_scalar_async::clear,
+        ),
         x,
         move || workloads::scalar(x),
         &mut rows,
@@ -246,8 +295,11 @@ pub fn run(plan: &RedisPlan, budget: &Budget) -> RedisSection {
         &server,
         budget,
         RedisValue::Records(n),
-        move || memo_records(n),
-        memo_records::clear,
+        (move || memo_records(n), memo_records::clear),
+        (
+            move || block_on(memo_records_async(n)),
+            memo_records_async::clear,
+        ),
         n,
         move || workloads::records(n),
         &mut rows,
@@ -259,8 +311,11 @@ pub fn run(plan: &RedisPlan, budget: &Budget) -> RedisSection {
         &server,
         budget,
         RedisValue::Frame(h),
-        move || memo_frame(h),
-        memo_frame::clear,
+        (move || memo_frame(h), memo_frame::clear),
+        (
+            move || block_on(memo_frame_async(h)),
+            memo_frame_async::clear,
+        ),
         h,
         move || workloads::frame(h, 12),
         &mut rows,
@@ -297,9 +352,11 @@ fn server_version() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// The `STRLEN` of the one key matching `pattern`.
+/// The `STRLEN` of the one entry key matching `pattern`.
 fn stored_len(server: &RedisServer, pattern: &str) -> Result<usize, String> {
-    let keys = server.keys(pattern).map_err(|e| e.to_string())?;
+    let mut keys = server.keys(pattern).map_err(|e| e.to_string())?;
+    // A computation's lease matches the entry patterns too.
+    keys.retain(|k| !k.ends_with(":lease"));
     match keys.as_slice() {
         [key] => server
             .cmd(&[b"STRLEN", key.as_bytes()])
@@ -316,8 +373,8 @@ fn compare<K, V>(
     server: &RedisServer,
     budget: &Budget,
     value: RedisValue,
-    memo_call: impl Fn() -> V + Copy + 'static,
-    memo_clear: impl Fn(),
+    memo_sync: (impl Fn() -> V + Copy + 'static, impl Fn()),
+    memo_async: (impl Fn() -> V + Copy + 'static, impl Fn()),
     key: K,
     compute: impl Fn() -> V + Copy + 'static,
     rows: &mut Vec<RedisRow>,
@@ -338,10 +395,19 @@ fn compare<K, V>(
     };
 
     // memo: the first call computes and writes; the timed calls all read Redis.
-    let memo = (|| {
+    let memo = |memo_call: &dyn Fn() -> V| {
         let before = workloads::computations();
         drop(memo_call());
-        let bytes = stored_len(server, "memo:*")?;
+        // The async path writes in the background: wait until the entry is there.
+        let mut bytes = stored_len(server, "memo:*");
+        for _ in 0..500 {
+            if bytes.is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+            bytes = stored_len(server, "memo:*");
+        }
+        let bytes = bytes?;
         let hit = measure::measure(
             &mut |n| (0..n).for_each(|_| drop(black_box(memo_call()))),
             budget,
@@ -350,9 +416,13 @@ fn compare<K, V>(
             return Err("a timed call computed (a Redis read failed; see the warnings)".into());
         }
         Ok((hit, bytes))
-    })();
-    memo_clear();
-    push(RedisVariant::Memo, memo);
+    };
+    let result = memo(&memo_sync.0);
+    memo_sync.1();
+    push(RedisVariant::Memo, result);
+    let result = memo(&memo_async.0);
+    memo_async.1();
+    push(RedisVariant::MemoAsync, result);
 
     let prefix = "harness";
     let theirs = (|| {

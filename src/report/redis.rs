@@ -145,7 +145,7 @@ pub fn section(results: &Results) -> String {
     };
     let _ = writeln!(
         s,
-        "One `redis-server` {server} on loopback, started by the harness. Every timed call reads Redis: memo is `#[memo(persist = \"redis\", memory = false)]` (GET, entry header and checksum checks, bincode decode), `cached-redis` is `cached` 4.1's `RedisCache` read as `#[io_cached]` reads it (GET, MessagePack decode), `floor-get-decode` is a bare GET of the value's bincode bytes plus their decode. Bytes per hit: the length of the stored value one GET returns (`STRLEN`).\n"
+        "One `redis-server` {server} on loopback, started by the harness. Every timed call reads Redis: memo is `#[memo(persist = \"redis\", memory = false)]` (GET, entry header and checksum checks, bincode decode), `memo-redis-async` the same on an `async fn` awaited by a minimal executor (the GET runs on a persistence worker thread, so this is memo plus a thread hand-off), `cached-redis` is `cached` 4.1's `RedisCache` read as `#[io_cached]` reads it (GET, MessagePack decode), `floor-get-decode` is a bare GET of the value's bincode bytes plus their decode. Bytes per hit: the length of the stored value one GET returns (`STRLEN`).\n"
     );
     s.push_str(
         "| value | variant | median hit | bytes per hit | memo / this |\n|---|---|---|---|---|\n",
