@@ -160,6 +160,12 @@
 //!   memory, with one warning per function.
 //! - `f::clear()` deletes exactly that function's keys (found with `SCAN`, never `KEYS`);
 //!   [`clear_all`] deletes every memo entry key; other keys on the server stay.
+//! - `memory = false` drops the memory layer: every call reads Redis, so replicas agree at
+//!   once, at a round trip and a decode per call (`max_entries` and `storage`, which configure
+//!   the memory layer, are then compile errors).
+//! - On an `async fn`, the Redis reads, leases and waits run on persistence worker threads
+//!   ([`cache_store::persist::offload`], no runtime needed) and the write is handed to one, so
+//!   the executor is never blocked.
 //!
 //! # Cargo features
 //!
