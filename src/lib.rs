@@ -11,7 +11,9 @@
 //! - [`suite`]: what to run and the run itself;
 //! - [`mt`]: threads calling one cached function at once, and eviction hit ratios;
 //! - [`report`]: `report.md`, `report.csv`, SVG plots and the README block;
-//! - [`blind_spot`]: a real demonstration of what the legacy sampled check cannot see.
+//! - [`blind_spot`]: a real demonstration of what the legacy sampled check cannot see;
+//! - [`redis_suite`]: memo's Redis path against `cached`'s Redis store and a bare `GET`, and
+//!   single flight across processes, on a `redis-server` it starts.
 //!
 //! ```no_run
 //! let mut config = cache_harness::suite::Config::quick();
@@ -26,6 +28,7 @@ pub mod machine;
 pub mod measure;
 pub mod mt;
 mod progress;
+pub mod redis_suite;
 pub mod report;
 pub mod suite;
 pub mod variants;

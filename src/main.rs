@@ -41,8 +41,9 @@ struct Args {
     #[arg(long, value_delimiter = ',', value_parser = parse_variant)]
     variants: Option<Vec<Variant>>,
 
-    /// Workload groups to run, comma-separated: w1, w2, w3, w4, mt (default: all; mt = 1, 2
-    /// and 4 threads calling one cached function).
+    /// Workload groups to run, comma-separated: w1, w2, w3, w4, mt, redis (default: all; mt = 1,
+    /// 2 and 4 threads calling one cached function; redis starts its own redis-server and is
+    /// skipped with a note when the binary is missing).
     #[arg(long, value_delimiter = ',', value_parser = parse_group)]
     workloads: Option<Vec<Group>>,
 
@@ -92,7 +93,7 @@ fn parse_variant(s: &str) -> Result<Variant, String> {
 
 fn parse_group(s: &str) -> Result<Group, String> {
     Group::from_id(s)
-        .ok_or_else(|| format!("unknown workload `{s}`; expected w1, w2, w3, w4 or mt"))
+        .ok_or_else(|| format!("unknown workload `{s}`; expected w1, w2, w3, w4, mt or redis"))
 }
 
 fn config(args: Args) -> Config {
@@ -121,10 +122,15 @@ fn config(args: Args) -> Config {
     c.readme = args.readme;
     c.progress = !args.quiet;
     c.allocator = Environment::mimalloc();
+    // The single-flight replicas are this binary, re-run.
+    c.redis.exe = std::env::current_exe().ok();
     c
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = cache_harness::redis_suite::replica::replica_main() {
+        return code;
+    }
     let config = config(Args::parse());
     if cfg!(debug_assertions) {
         eprintln!("warning: debug build; timings are meaningless. Use `cargo run --release`.");

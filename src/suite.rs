@@ -8,6 +8,7 @@ use crate::blind_spot::{self, ArgBlindSpot, BlindSpot};
 use crate::machine::Environment;
 use crate::measure::{self, Budget, Timing};
 use crate::progress::Progress;
+use crate::redis_suite::{RedisPlan, RedisSection};
 use crate::variants::{self, Variant, Workload};
 use crate::workloads;
 
@@ -25,11 +26,20 @@ pub enum Group {
     W4,
     /// Threads calling one cached `u64 -> u64` function at once ([`crate::mt`]).
     Mt,
+    /// The Redis section ([`crate::redis_suite`]).
+    Redis,
 }
 
 impl Group {
     /// All groups.
-    pub const ALL: [Group; 5] = [Group::W1, Group::W2, Group::W3, Group::W4, Group::Mt];
+    pub const ALL: [Group; 6] = [
+        Group::W1,
+        Group::W2,
+        Group::W3,
+        Group::W4,
+        Group::Mt,
+        Group::Redis,
+    ];
 
     /// Parses `w1`..`w4` and `mt` (case-insensitive).
     pub fn from_id(id: &str) -> Option<Group> {
@@ -39,6 +49,7 @@ impl Group {
             "w3" => Some(Group::W3),
             "w4" => Some(Group::W4),
             "mt" => Some(Group::Mt),
+            "redis" => Some(Group::Redis),
             _ => None,
         }
     }
@@ -69,6 +80,8 @@ pub struct Config {
     pub allocator: String,
     /// Show a progress line on stderr.
     pub progress: bool,
+    /// The Redis section's sizes and replicas.
+    pub redis: RedisPlan,
 }
 
 impl Config {
@@ -87,6 +100,7 @@ impl Config {
             readme: None,
             allocator: "system".into(),
             progress: true,
+            redis: RedisPlan::quick(),
         }
     }
 
@@ -111,6 +125,7 @@ impl Config {
             },
             out_dir,
             progress: false,
+            redis: RedisPlan::tiny(),
             ..Self::quick()
         }
     }
@@ -144,6 +159,8 @@ impl Config {
                 }
                 // Not a (workload, size) task: run by `crate::mt` after them.
                 Group::Mt => {}
+                // Not a workload × variant grid: run on its own server by `run`.
+                Group::Redis => {}
             }
         }
         tasks
@@ -238,6 +255,8 @@ pub struct Results {
     pub load_at_end: Option<f64>,
     /// The multi-threaded workload (empty unless its group ran).
     pub mt: crate::mt::MtResults,
+    /// The Redis section (`None`: not selected).
+    pub redis: Option<RedisSection>,
 }
 
 impl Results {
@@ -399,7 +418,8 @@ pub fn run(config: &Config, env: Environment) -> Results {
             .map(|&(w, _)| config.variants_of(w).len() + 1)
             .sum::<usize>()
         + demo_sizes.len()
-        + arg_demo_sizes.len();
+        + arg_demo_sizes.len()
+        + usize::from(config.groups.contains(&Group::Redis));
     let mut progress = Progress::new(config.progress, total);
     variants::clear_all();
     let mut rows = Vec::new();
@@ -444,6 +464,12 @@ pub fn run(config: &Config, env: Environment) -> Results {
     let mt = mt_config.map_or_else(Default::default, |c| {
         crate::mt::run(&c, |what| progress.step(what, false))
     });
+    let redis = config.groups.contains(&Group::Redis).then(|| {
+        progress.show("Redis section");
+        let section = crate::redis_suite::run(&config.redis, &config.budget);
+        progress.step("Redis section", true);
+        section
+    });
     progress.finish();
     variants::clear_all();
     Results {
@@ -456,6 +482,7 @@ pub fn run(config: &Config, env: Environment) -> Results {
         elapsed: started.elapsed(),
         load_at_end: crate::machine::load_average(),
         mt,
+        redis,
     }
 }
 

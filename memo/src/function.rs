@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cache_key::{Key, KeyError};
-use cache_store::persist::{Claim, Lease, Persisted, PersistedConfig};
+use cache_store::persist::{Claim, Lease, Loaded, Persisted, PersistedConfig};
 use cache_store::{Clear, Computed, Got, Stats, Store, StoreConfig};
 
 /// Encoder, decoder and type fingerprint of persisted values (only generated with `persist`).
@@ -36,6 +36,9 @@ pub struct MemoOptions<T> {
     pub persist: Option<Codec<T>>,
     /// Persist in Redis rather than on disk (`persist = "redis"`).
     pub redis: bool,
+    /// Keep an in-memory layer in front of `persist` (`memory = false` turns it off, so every
+    /// call reads the persisted store; without `persist` the memory layer always stays).
+    pub memory: bool,
 }
 
 impl<T> Default for MemoOptions<T> {
@@ -46,6 +49,7 @@ impl<T> Default for MemoOptions<T> {
             spinner: None,
             persist: None,
             redis: false,
+            memory: true,
         }
     }
 }
@@ -93,8 +97,13 @@ pub struct MemoFn<T, V> {
     storable: OnceLock<bool>,
     /// Hits the store counted whose value then failed to load: reported as misses.
     failed_loads: AtomicU64,
-    /// Computations that bypassed the store after failed loads: misses it did not count.
+    /// Computations that bypassed the store (after failed loads, or with the memory layer off):
+    /// misses it did not count.
     uncounted_misses: AtomicU64,
+    /// Whether the memory layer is on (off only with `persist` and `memory = false`).
+    memory: bool,
+    /// Without the memory layer: calls answered from the persisted store.
+    persisted_hits: AtomicU64,
     _value: PhantomData<fn() -> T>,
 }
 
@@ -122,6 +131,7 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
     {
         let ops = <T as crate::__private::Storable<S, V>>::ops();
         let function_key = cache_key::function_key(module, name, tokens);
+        let memory = options.memory || options.persist.is_none();
         let persist = options.persist.map(|codec| {
             Persisted::new(
                 persist::backend(options.redis),
@@ -157,6 +167,8 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
             storable: OnceLock::new(),
             failed_loads: AtomicU64::new(0),
             uncounted_misses: AtomicU64::new(0),
+            memory,
+            persisted_hits: AtomicU64::new(0),
             _value: PhantomData,
         }
     }
@@ -283,6 +295,87 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         }
     }
 
+    /// Without the memory layer: the persisted value (a hit, counted), else, after the spinner
+    /// event, what the computation must hold while it runs (see [`MemoFn::before_compute`]).
+    fn persisted_first(&self, key: Key) -> Result<T, Option<Lease>> {
+        let found = match &self.persist {
+            Some(p) if self.storable.get() != Some(&false) => match p.load(key.0) {
+                Some(loaded) => Ok(loaded),
+                None => match p.claim(key.0) {
+                    Claim::Found(loaded) => Ok(loaded),
+                    Claim::Compute(lease) => Err(lease),
+                },
+            },
+            _ => Err(None),
+        };
+        match found {
+            Ok(loaded) => {
+                self.persisted_hits.fetch_add(1, Ordering::Relaxed);
+                Ok(loaded.value)
+            }
+            Err(lease) => {
+                // The store never sees these calls, so the miss is counted here.
+                self.uncounted_misses.fetch_add(1, Ordering::Relaxed);
+                if let Some(text) = self.spinner {
+                    cache_store::events::spinner("memo", self.module, self.name, text);
+                }
+                Err(lease)
+            }
+        }
+    }
+
+    /// [`MemoFn::before_compute`] for async callers: the backend's reads, leases and waits run
+    /// on persistence workers ([`cache_store::persist::offload`]), never on the executor.
+    async fn before_compute_async(&self, key: Key) -> Result<Loaded<T>, Option<Lease>> {
+        let lease = match &self.persist {
+            Some(p) if self.storable.get() != Some(&false) => {
+                if let Some(found) = p.load_async(key.0).await {
+                    return Ok(found);
+                }
+                match p.claim_async(key.0).await {
+                    Claim::Found(found) => return Ok(found),
+                    Claim::Compute(lease) => lease,
+                }
+            }
+            _ => None,
+        };
+        if let Some(text) = self.spinner {
+            cache_store::events::spinner("memo", self.module, self.name, text);
+        }
+        Err(lease)
+    }
+
+    /// [`MemoFn::after_compute`] for async callers: the write (and then the lease's release)
+    /// runs on a persistence worker, so the value is never held across an `.await`.
+    fn after_compute_in_background(
+        &self,
+        key: Key,
+        value: T,
+        lease: Option<Lease>,
+    ) -> Computed<T, V> {
+        let stored = self.to_store(&value);
+        match &self.persist {
+            Some(p) if self.storable.get() != Some(&false) => {
+                p.save_from_async(
+                    key.0,
+                    &value,
+                    stored.as_ref().and_then(self.ops.as_bytes),
+                    lease,
+                );
+            }
+            _ => {
+                if let Some(lease) = lease {
+                    lease.release_in_background();
+                }
+            }
+        }
+        Computed {
+            result: value,
+            store: stored,
+            age: Duration::ZERO,
+        }
+    }
+
     /// What a stored value loads as: the value, or `None` (counted, logged and removed) when it
     /// does not decode and must be recomputed.
     fn load_hit(&self, key: Key, stored: &V) -> Option<T> {
@@ -321,6 +414,13 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
                 return compute();
             }
         };
+        if !self.memory {
+            return match self.persisted_first(key) {
+                Ok(v) => Ok(v),
+                // The lease is released after the value is written (or on an error or panic).
+                Err(_lease) => Ok(self.after_compute(key, compute()?).result),
+            };
+        }
         let mut compute = Some(compute);
         // A stored value that fails to decode (a `Deserialize` impl that cannot read what its
         // `Serialize` wrote) is dropped and recomputed once; it never panics.
@@ -347,10 +447,13 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
 
     /// The async call path of an `async fn`: as [`MemoFn::call_fallible`], awaiting `compute`
     /// once for all concurrent callers of the key (see `Store::get_or_compute_async` for
-    /// cancellation and panics). With `persist`, the disk read and write on a miss are
-    /// synchronous file operations on the calling task (one small file each); with
-    /// `persist = "redis"` the reads, the write and the wait for another process's lease are
-    /// synchronous too, each bounded by the configured timeouts.
+    /// cancellation and panics). With `persist` (disk or Redis), the backend's reads, leases and
+    /// the wait for another process's lease run on persistence worker threads
+    /// ([`cache_store::persist::offload`], no runtime needed) while the task awaits them. The
+    /// write of a computed value to Redis (then the lease's release) is handed to a worker
+    /// without waiting, so the value is never held across an `.await`: until that write lands,
+    /// a reader elsewhere can miss it (callers missing the same key wait on the lease instead).
+    /// A disk write is one small file, written on the calling task.
     pub async fn call_fallible_async<E, F>(
         &self,
         key: Result<Key, KeyError>,
@@ -366,6 +469,19 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
                 return compute().await;
             }
         };
+        if !self.memory {
+            return match self.before_compute_async(key).await {
+                Ok(found) => {
+                    self.persisted_hits.fetch_add(1, Ordering::Relaxed);
+                    Ok(found.value)
+                }
+                Err(lease) => {
+                    self.uncounted_misses.fetch_add(1, Ordering::Relaxed);
+                    let value = compute().await?;
+                    Ok(self.after_compute_in_background(key, value, lease).result)
+                }
+            };
+        }
         // A hit answers before the computation's future is set up. A value that does not
         // decode is removed by `load_hit`, and the loop below then computes.
         if let Some(stored) = self.store.hit(key.0)
@@ -380,9 +496,16 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
                 .get_or_compute_async(key.0, None, || {
                     let f = compute.take().expect("compute runs at most once");
                     async move {
-                        match self.before_compute(key) {
-                            Ok(found) => Ok(found),
-                            Err(_lease) => Ok(self.after_compute(key, f().await?)),
+                        match self.before_compute_async(key).await {
+                            Ok(found) => Ok(Computed {
+                                store: (self.ops.from_disk)(found.bytes, &found.value).ok(),
+                                result: found.value,
+                                age: found.age,
+                            }),
+                            Err(lease) => {
+                                let value = f().await?;
+                                Ok(self.after_compute_in_background(key, value, lease))
+                            }
                         }
                     }
                 })
@@ -443,7 +566,8 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
     pub fn stats(&self) -> Stats {
         let mut stats = self.store.stats();
         let failed = self.failed_loads.load(Ordering::Relaxed);
-        stats.hits = stats.hits.saturating_sub(failed);
+        stats.hits =
+            stats.hits.saturating_sub(failed) + self.persisted_hits.load(Ordering::Relaxed);
         stats.misses += self.uncounted_misses.load(Ordering::Relaxed);
         stats
     }

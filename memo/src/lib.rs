@@ -31,6 +31,7 @@
 //! | `max_entries = N` | keep at most N entries, evicting the least recently used |
 //! | `persist = "disk"` (or `true`) | also store entries on disk (see [Persistence](#persistence)) |
 //! | `persist = "redis"` | also store entries in Redis, shared by every process using the server (feature `redis`; see [Redis](#redis)) |
+//! | `memory = false` | with `persist`: no in-memory layer, every call reads the persisted store (for replicas that must agree at once; see [Redis](#redis)) |
 //! | `show_spinner = false` / `"text"` | by default (`true`, as in Streamlit) each miss emits the `tracing` event ``Running `f(...)`.`` ([`cache_store::events`]); `false` turns it off, a string gives other text |
 //! | `hash_funcs(Type = path, ...)` | hash arguments of `Type` as `path(&arg)` instead |
 //! | `storage = "clone"` | copy-on-write storage for [`storage::CloneIsolated`] types (default `"serialized"`) |
@@ -159,6 +160,12 @@
 //!   memory, with one warning per function.
 //! - `f::clear()` deletes exactly that function's keys (found with `SCAN`, never `KEYS`);
 //!   [`clear_all`] deletes every memo entry key; other keys on the server stay.
+//! - `memory = false` drops the memory layer: every call reads Redis, so replicas agree at
+//!   once, at a round trip and a decode per call (`max_entries` and `storage`, which configure
+//!   the memory layer, are then compile errors).
+//! - On an `async fn`, the Redis reads, leases and waits run on persistence worker threads
+//!   ([`cache_store::persist::offload`], no runtime needed) and the write is handed to one, so
+//!   the executor is never blocked.
 //!
 //! # Cargo features
 //!

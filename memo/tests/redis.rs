@@ -447,3 +447,130 @@ fn values_over_the_limit_stay_in_memory_with_one_warning() {
     assert_eq!(blob(5000).len(), 5000, "kept in memory");
     assert_eq!(blob::stats().hits, 1);
 }
+
+#[test]
+fn memory_false_reads_redis_on_every_call() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memo(persist = "redis", memory = false)]
+    fn replica_view(x: u32) -> Vec<u32> {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        vec![x; 4]
+    }
+    #[memo(persist = "redis")]
+    fn layered(x: u32) -> Vec<u32> {
+        RUNS.fetch_add(100, Ordering::SeqCst);
+        vec![x; 2]
+    }
+
+    let Some(server) = RedisServer::start("memory_false_reads_redis_on_every_call") else {
+        return;
+    };
+    let _s = serial(&server, memo::persist::RedisConfig::DEFAULT);
+    assert_eq!(replica_view(7), vec![7; 4]);
+    assert_eq!(replica_view(7), vec![7; 4]);
+    assert_eq!(
+        RUNS.load(Ordering::SeqCst),
+        1,
+        "the second call is a Redis hit"
+    );
+    let stats = replica_view::stats();
+    assert_eq!((stats.hits, stats.misses), (1, 1), "{stats:?}");
+    assert_eq!(stats.entries, 0, "nothing kept in memory: {stats:?}");
+
+    // What another replica does to Redis (here: deleting the entry) is seen by the next call.
+    let key = server.keys("memo:*").remove(0);
+    let _: usize = server.cmd(&[b"DEL", key.as_bytes()]);
+    assert_eq!(replica_view(7), vec![7; 4]);
+    assert_eq!(
+        RUNS.load(Ordering::SeqCst),
+        2,
+        "recomputed: Redis had no entry"
+    );
+    assert_eq!(server.keys("memo:*"), vec![key], "and written back");
+
+    // The same deletion under the default memory layer is not seen: the hit is in memory.
+    assert_eq!(layered(7), vec![7; 2]);
+    let keys = server.keys("memo:*");
+    for k in &keys {
+        let _: usize = server.cmd(&[b"DEL", k.as_bytes()]);
+    }
+    assert_eq!(layered(7), vec![7; 2]);
+    assert_eq!(RUNS.load(Ordering::SeqCst), 102, "a memory hit");
+    assert_eq!(
+        server.keys("*:lease"),
+        Vec::<String>::new(),
+        "leases released"
+    );
+}
+
+#[test]
+fn async_calls_wait_for_redis_without_blocking_the_executor() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memo(persist = "redis", memory = false)]
+    async fn remote(x: u32) -> u32 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        x + 1
+    }
+
+    let Some(server) = RedisServer::start("async_calls_wait_for_redis_without_blocking") else {
+        return;
+    };
+    let _s = serial(
+        &server,
+        memo::persist::RedisConfig {
+            command_timeout: Duration::from_millis(400),
+            ..memo::persist::RedisConfig::DEFAULT
+        },
+    );
+    // One thread for every task: a call that blocked it would stop the ticker below.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        assert_eq!(remote(1).await, 2);
+        // The write runs in the background: wait until it landed, then read it back.
+        for _ in 0..100 {
+            if !server.keys("memo:*").is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(remote(1).await, 2);
+        assert_eq!(RUNS.load(Ordering::SeqCst), 1, "the second call read Redis");
+        assert_eq!(
+            server.keys("*:lease"),
+            Vec::<String>::new(),
+            "lease released"
+        );
+
+        // A paused server holds the next read for the whole 400 ms command timeout.
+        let _: () = server.cmd(&[b"CLIENT", b"PAUSE", b"2000", b"ALL"]);
+        let ticks = std::sync::Arc::new(AtomicUsize::new(0));
+        let ticker = {
+            let ticks = ticks.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    ticks.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        };
+        tokio::task::yield_now().await;
+        let before = ticks.load(Ordering::SeqCst);
+        let started = std::time::Instant::now();
+        assert_eq!(remote(1).await, 2, "timed out into computing");
+        let waited = started.elapsed();
+        let during = ticks.load(Ordering::SeqCst) - before;
+        ticker.abort();
+        assert!(
+            waited >= Duration::from_millis(300),
+            "the read waited: {waited:?}"
+        );
+        assert!(
+            during >= 10,
+            "the executor kept running other tasks during the {waited:?} wait: {during} ticks"
+        );
+    });
+    let _: () = server.cmd(&[b"CLIENT", b"UNPAUSE"]);
+}

@@ -11,6 +11,7 @@ mod lookup;
 mod mt;
 mod prose;
 mod readme;
+mod redis;
 mod svg;
 mod tables;
 mod targets;
@@ -25,6 +26,7 @@ pub use self::lookup::{log_slope, slope};
 pub use self::mt::{fmt_rate, hit_ratio_table, mt_console_table, mt_tables};
 pub use self::prose::{header, mechanisms};
 pub use self::readme::{README_END, README_START, readme_block, replace_block, update_readme};
+pub use self::redis::section as redis_section;
 pub use self::svg::svg;
 pub use self::tables::{console_table, results_table};
 pub use self::targets::{CLAIM, Target, targets};
@@ -118,6 +120,7 @@ pub fn markdown(results: &Results) -> String {
     }
     s.push_str("\n## Misses\n\nMiss = clear, then one timed call (the function runs and the value is stored). Overhead = miss − the bare function.\n\n");
     s.push_str(&miss_table(results));
+    s.push_str(&redis_section(results));
     if !results.blind_spots.is_empty() {
         s.push_str("\n## The sampled check's blind spot (real calls)\n\nOne `value` cell of the cached W1 frame (12-byte strings) is changed through `Shared::mutate`, then the function is called again; \"yes\" = the hit emitted a `CachedObjectMutationWarning`.\n\n");
         s.push_str(&blind_spot_text(&results.blind_spots));

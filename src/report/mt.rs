@@ -262,6 +262,7 @@ mod tests {
                 hit_ratios,
                 round: std::time::Duration::from_millis(1),
             },
+            redis: None,
         }
     }
 

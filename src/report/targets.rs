@@ -53,7 +53,11 @@ pub struct Target {
 
 /// Evaluates every target on this run, in table order.
 pub fn targets(results: &Results) -> Vec<Target> {
-    CHECKS.iter().map(|check| check(results)).collect()
+    CHECKS
+        .iter()
+        .map(|check| check(results))
+        .chain(super::redis::targets(results))
+        .collect()
 }
 
 /// The checks, one per row of the targets table, in table order.

@@ -104,6 +104,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     spec("ttl", all(Duration)),
     spec("max_entries", all(Count)),
     spec("persist", (Some(Bool), Some(Persist), None)),
+    spec("memory", (None, Some(Bool), None)),
     spec("show_spinner", all(Spinner)),
     spec("hash_funcs", all(HashFuncs)),
     spec(

@@ -4,7 +4,7 @@
 extern crate proc_macro;
 
 use cache_codegen::grammar::{Attr, accepted};
-use cache_codegen::options::{OptValue, option_tokens};
+use cache_codegen::options::{OptValue, Options, option_tokens};
 use cache_codegen::{Common, Spec, expand};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -45,6 +45,10 @@ pub fn memo(
 }
 
 fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    // `memory = false` is checked against options `Common` consumes (`max_entries`), so the
+    // names given are looked up on a second parse of the (small) argument list.
+    let mut given = Options::parse("memo", attr.clone())?;
+    let max_entries_given = given.take("max_entries").is_some();
     let mut c = Common::parse("memo", attr, item)?;
     let mut redis = None;
     let persist = match c.opts.raw("persist") {
@@ -76,7 +80,9 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
             }
         },
     };
-    let storage = match c.opts.string("storage")? {
+    let storage = c.opts.string("storage")?;
+    let storage_given = storage.is_some();
+    let storage = match storage {
         None => quote!(Serialized),
         Some((s, span)) => match s.as_str() {
             "serialized" => quote!(Serialized),
@@ -90,6 +96,47 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
             }
         },
     };
+    let memory_opt = c.opts.raw("memory");
+    let memory = match &memory_opt {
+        None => true,
+        Some(o) => match &o.value {
+            OptValue::Flag => true,
+            OptValue::Expr(Expr::Lit(ExprLit {
+                lit: Lit::Bool(b), ..
+            })) => b.value,
+            _ => {
+                return Err(syn::Error::new(
+                    o.span(),
+                    "`memory` takes `true` (the default: an in-memory layer in front of \
+                     `persist`) or `false` (every call reads the persisted store)",
+                ));
+            }
+        },
+    };
+    if let (false, Some(o)) = (memory, &memory_opt) {
+        if !persist {
+            return Err(syn::Error::new(
+                o.span(),
+                "`memory = false` makes every call read the persisted store, so it needs \
+                 `persist = \"redis\"` (or `persist = \"disk\"`); without persistence nothing \
+                 would be cached",
+            ));
+        }
+        if max_entries_given {
+            return Err(syn::Error::new(
+                o.span(),
+                "`max_entries` bounds the in-memory layer, which `memory = false` turns off; \
+                 remove one of the two (Redis bounds itself with its `maxmemory` policy)",
+            ));
+        }
+        if storage_given {
+            return Err(syn::Error::new(
+                o.span(),
+                "`storage` chooses how the in-memory layer keeps values, which `memory = false` \
+                 turns off (every hit decodes the persisted bytes); remove `storage`",
+            ));
+        }
+    }
     c.opts.finish(&accepted(Attr::Memo), HINTS)?;
 
     let krate = quote!(::memo);
@@ -130,6 +177,7 @@ fn expand_memo(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream>
             spinner: #spinner,
             persist: #persist,
             redis: #redis,
+            memory: #memory,
         }
     };
     let cache_init = c.cache_init(&krate, &new_fn, &options, span);

@@ -19,8 +19,11 @@ pub mod codec;
 mod dir;
 mod disk;
 pub mod format;
+pub mod offload;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "redis-server")]
+pub mod redis_server;
 pub mod schema;
 mod typed;
 

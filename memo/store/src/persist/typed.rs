@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::codec::{Codec, RoundTripError};
-use super::{Backend, EntryHeader, EntryKey, ErrorKind, PersistError};
+use super::{Backend, Entry, EntryHeader, EntryKey, ErrorKind, PersistError};
 
 /// How one cached function persists, as parameters rather than code: memo passes its TTL,
 /// legacy-cache passes `ttl: None` (persisted values never expire).
@@ -54,14 +54,50 @@ pub struct Lease {
     backend: &'static dyn Backend,
     key: EntryKey,
     token: u64,
+    /// Already handed to a worker by [`Lease::release_in_background`].
+    released: bool,
+}
+
+impl Lease {
+    /// Releases the lease on a persistence worker instead of the calling thread (for async
+    /// callers, which must not block on the backend).
+    pub fn release_in_background(mut self) {
+        self.released = true;
+        let (backend, key, token) = (self.backend, self.key, self.token);
+        super::offload::detach(move || Self::release(backend, key, token));
+    }
+
+    fn release(backend: &'static dyn Backend, key: EntryKey, token: u64) {
+        if let Err(e) = backend.release_lease(key, token) {
+            // It expires on its own; a failure here only delays other waiters until then.
+            tracing::debug!(target: "cache_store::persist", "cannot release a lease: {e}");
+        }
+    }
 }
 
 impl Drop for Lease {
     fn drop(&mut self) {
+        if self.released {
+            return;
+        }
         if let Err(e) = self.backend.release_lease(self.key, self.token) {
             // It expires on its own; a failure here only delays other waiters until then.
             tracing::debug!(target: "cache_store::persist", "cannot release a lease: {e}");
         }
+    }
+}
+
+/// Warns about a failed write, unless the backend already reported its episode.
+fn report_put(config: &PersistedConfig, put: Result<(), PersistError>) {
+    if let Err(e) = put
+        && !e.repeated
+    {
+        (config.warn)(
+            config.name,
+            format_args!(
+                "cannot write the persisted entry; the value is returned and kept in memory only ({e})"
+            ),
+        );
     }
 }
 
@@ -165,11 +201,20 @@ impl<T> Persisted<T> {
         }
     }
 
-    fn drop_entry(&self, key: EntryKey, why: fmt::Arguments<'_>) {
+    fn drop_entry(&self, key: EntryKey, why: fmt::Arguments<'_>, background: bool) {
         self.warn(format_args!(
             "ignoring persisted entry ({why}); recomputing and replacing it"
         ));
-        let _ = self.backend.remove(key);
+        self.remove_quietly(key, background);
+    }
+
+    fn remove_quietly(&self, key: EntryKey, background: bool) {
+        if background {
+            let backend = self.backend;
+            super::offload::detach(move || drop(backend.remove(key)));
+        } else {
+            let _ = self.backend.remove(key);
+        }
     }
 
     /// The persisted value of `value_key`, if a usable one exists (see the type docs).
@@ -178,11 +223,34 @@ impl<T> Persisted<T> {
             return None;
         }
         let key = self.key(value_key);
-        let entry = match self.backend.get(key) {
+        self.check(key, self.backend.get(key), false)
+    }
+
+    /// [`Persisted::load`] for async callers: the backend's read runs on a persistence worker
+    /// ([`offload`](super::offload::offload)), the checks and the decode on the calling task.
+    pub async fn load_async(&self, value_key: u128) -> Option<Loaded<T>> {
+        if self.disabled() {
+            return None;
+        }
+        let key = self.key(value_key);
+        let backend = self.backend;
+        let got = super::offload::offload(move || backend.get(key)).await;
+        self.check(key, got, true)
+    }
+
+    /// The policy half of a load: what the backend's answer for `key` is worth. Removals of
+    /// unusable entries run in the `background` for async callers.
+    fn check(
+        &self,
+        key: EntryKey,
+        got: Result<Option<Entry>, PersistError>,
+        background: bool,
+    ) -> Option<Loaded<T>> {
+        let entry = match got {
             Ok(Some(entry)) => entry,
             Ok(None) => return None,
             Err(e) if e.kind == ErrorKind::Corrupt => {
-                self.drop_entry(key, format_args!("{e}"));
+                self.drop_entry(key, format_args!("{e}"), background);
                 return None;
             }
             Err(e) => {
@@ -198,6 +266,7 @@ impl<T> Persisted<T> {
             self.drop_entry(
                 key,
                 format_args!("it holds the entry of another function or arguments"),
+                background,
             );
             return None;
         }
@@ -208,12 +277,13 @@ impl<T> Persisted<T> {
                     "it was written for a different return type than `{}`",
                     std::any::type_name::<T>()
                 ),
+                background,
             );
             return None;
         }
         let age = header.age();
         if self.config.ttl.is_some_and(|ttl| age >= ttl) {
-            let _ = self.backend.remove(key);
+            self.remove_quietly(key, background);
             return None;
         }
         match self.codec.decode(&entry.payload) {
@@ -226,6 +296,7 @@ impl<T> Persisted<T> {
                 self.drop_entry(
                     key,
                     format_args!("it does not decode as the function's return type: {e}"),
+                    background,
                 );
                 None
             }
@@ -268,26 +339,64 @@ impl<T> Persisted<T> {
         let encoded;
         let payload = match bytes {
             Some(b) => b,
-            None => match self.codec.encode(value) {
-                Ok(b) => {
+            None => match self.encode(value) {
+                Some(b) => {
                     encoded = b;
                     &encoded
                 }
-                Err(e) => {
-                    self.warn(format_args!("cannot encode the value to persist it ({e})"));
-                    return;
-                }
+                None => return,
             },
         };
         let header = EntryHeader::now(self.key(value_key), self.fingerprint(), self.config.ttl);
-        if let Err(e) = self.backend.put(&header, payload) {
-            self.failed(
-                &e,
-                format_args!(
-                    "cannot write the persisted entry; the value is returned and kept in memory only"
-                ),
-            );
+        report_put(&self.config, self.backend.put(&header, payload));
+    }
+
+    /// [`Persisted::save`] for async callers, which must neither block on a shared store nor
+    /// hold the value across an `.await` (that would make their future `Send` only for `Send`
+    /// values). The checks and the encode run here. On a store shared by processes
+    /// ([`Backend::single_flight`]) the write runs on a persistence worker, which then drops
+    /// `lease`, releasing it once the value is in place so that waiting callers find it; until
+    /// the write lands, a reader that takes no lease can still miss the value. On a local store
+    /// (disk) the write is one small file and happens here, so the entry exists on return.
+    pub fn save_from_async(
+        &self,
+        value_key: u128,
+        value: &T,
+        bytes: Option<&[u8]>,
+        lease: Option<Lease>,
+    ) {
+        let payload = if self.disabled() || !self.round_trip_ok(value, bytes) {
+            None
+        } else {
+            match bytes {
+                Some(b) => Some(b.to_vec()),
+                None => self.encode(value),
+            }
+        };
+        let Some(payload) = payload else {
+            if let Some(lease) = lease {
+                lease.release_in_background();
+            }
+            return;
+        };
+        let header = EntryHeader::now(self.key(value_key), self.fingerprint(), self.config.ttl);
+        if self.backend.single_flight().is_none() {
+            report_put(&self.config, self.backend.put(&header, &payload));
+            drop(lease);
+            return;
         }
+        let (backend, config) = (self.backend, self.config);
+        super::offload::detach(move || {
+            report_put(&config, backend.put(&header, &payload));
+            drop(lease);
+        });
+    }
+
+    fn encode(&self, value: &T) -> Option<Vec<u8>> {
+        self.codec
+            .encode(value)
+            .map_err(|e| self.warn(format_args!("cannot encode the value to persist it ({e})")))
+            .ok()
     }
 
     /// After a miss in [`Persisted::load`], on a backend shared by several processes
@@ -312,6 +421,7 @@ impl<T> Persisted<T> {
                         backend: self.backend,
                         key,
                         token,
+                        released: false,
                     };
                     // The previous holder may have saved the value between our last look and
                     // its release.
@@ -338,6 +448,60 @@ impl<T> Persisted<T> {
             }
             std::thread::sleep(flight.poll);
             if let Some(found) = self.load(value_key) {
+                return Claim::Found(found);
+            }
+        }
+    }
+
+    /// [`Persisted::claim`] for async callers: taking the lease, looking for the value and the
+    /// wait between looks run on a persistence worker, so the calling task only awaits.
+    pub async fn claim_async(&self, value_key: u128) -> Claim<T> {
+        let Some(flight) = self.backend.single_flight() else {
+            return Claim::Compute(None);
+        };
+        if self.disabled() {
+            return Claim::Compute(None);
+        }
+        let key = self.key(value_key);
+        let backend = self.backend;
+        let start = Instant::now();
+        loop {
+            match super::offload::offload(move || backend.try_lease(key, flight.lease)).await {
+                Ok(Some(token)) => {
+                    let lease = Lease {
+                        backend,
+                        key,
+                        token,
+                        released: false,
+                    };
+                    return match self.load_async(value_key).await {
+                        Some(found) => Claim::Found(found),
+                        None => Claim::Compute(Some(lease)),
+                    };
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    self.failed(
+                        &e,
+                        format_args!("cannot coordinate with other processes; computing the value"),
+                    );
+                    return Claim::Compute(None);
+                }
+            }
+            if start.elapsed() >= flight.max_wait {
+                self.warn(format_args!(
+                    "waited {:?} for another process to compute the value; computing it here",
+                    flight.max_wait
+                ));
+                return Claim::Compute(None);
+            }
+            // The wait between looks holds a worker, not the executor's thread.
+            let got = super::offload::offload(move || {
+                std::thread::sleep(flight.poll);
+                backend.get(key)
+            })
+            .await;
+            if let Some(found) = self.check(key, got, true) {
                 return Claim::Found(found);
             }
         }
