@@ -36,12 +36,15 @@ struct Args {
 
     /// Variants to run, comma-separated ids (default: all). Legacy variants are the baselines
     /// of every ratio. Ids: legacy-sampled, legacy-full, legacy-mutable, memo-serialized,
-    /// memo-cow, singleton, cached-clone, cached-arc, cached-once, moka, floor-memcpy,
-    /// floor-decode, floor-dashmap, floor-keyhash.
+    /// memo-cow, singleton, cached-clone, cached-arc, cached-once, moka, memo-async,
+    /// singleton-async, cached-async, moka-future, floor-memcpy, floor-decode, floor-dashmap,
+    /// floor-keyhash. The async ones run only with the `async` workload group.
     #[arg(long, value_delimiter = ',', value_parser = parse_variant)]
     variants: Option<Vec<Variant>>,
 
-    /// Workload groups to run, comma-separated: w1, w2, w3, w4 (default: all).
+    /// Workload groups to run, comma-separated: w1, w2, w3, w4, async (default: all). `async`:
+    /// the async variants on W3 and one W1 frame, beside their blocking twins, and 1,000
+    /// concurrent misses of one key.
     #[arg(long, value_delimiter = ',', value_parser = parse_group)]
     workloads: Option<Vec<Group>>,
 
@@ -90,7 +93,8 @@ fn parse_variant(s: &str) -> Result<Variant, String> {
 }
 
 fn parse_group(s: &str) -> Result<Group, String> {
-    Group::from_id(s).ok_or_else(|| format!("unknown workload `{s}`; expected w1, w2, w3 or w4"))
+    Group::from_id(s)
+        .ok_or_else(|| format!("unknown workload `{s}`; expected w1, w2, w3, w4 or async"))
 }
 
 fn config(args: Args) -> Config {
@@ -130,6 +134,10 @@ fn main() -> ExitCode {
     match cache_harness::run(&config) {
         Ok((results, written)) => {
             println!("{}", cache_harness::report::console_table(&results));
+            let stampedes = cache_harness::report::stampede_console(&results);
+            if !stampedes.is_empty() {
+                println!("{stampedes}");
+            }
             let t = cache_harness::report::targets(&results);
             let met = t.iter().filter(|t| t.met == Some(true)).count();
             let missed = t.iter().filter(|t| t.met == Some(false)).count();

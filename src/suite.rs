@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::async_suite::{self, Contender, Stampede};
 use crate::blind_spot::{self, ArgBlindSpot, BlindSpot};
 use crate::machine::Environment;
 use crate::measure::{self, Budget, Timing};
@@ -11,8 +12,8 @@ use crate::progress::Progress;
 use crate::variants::{self, Variant, Workload};
 use crate::workloads;
 
-/// The four workload groups (W1 frames, W2 records, W3 scalars, W4 frame arguments), for
-/// `--workloads`.
+/// The workload groups (W1 frames, W2 records, W3 scalars, W4 frame arguments, and the async
+/// part), for `--workloads`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Group {
     /// Frames returned by value.
@@ -23,19 +24,23 @@ pub enum Group {
     W3,
     /// Frame as an argument, hashed vs `_`-skipped.
     W4,
+    /// The async variants (on W3 and one W1 frame, beside their blocking twins) and the
+    /// stampede of concurrent misses ([`crate::async_suite`]).
+    Async,
 }
 
 impl Group {
     /// All groups.
-    pub const ALL: [Group; 4] = [Group::W1, Group::W2, Group::W3, Group::W4];
+    pub const ALL: [Group; 5] = [Group::W1, Group::W2, Group::W3, Group::W4, Group::Async];
 
-    /// Parses `w1`..`w4` (case-insensitive).
+    /// Parses `w1`..`w4` and `async` (case-insensitive).
     pub fn from_id(id: &str) -> Option<Group> {
         match id.to_ascii_lowercase().as_str() {
             "w1" => Some(Group::W1),
             "w2" => Some(Group::W2),
             "w3" => Some(Group::W3),
             "w4" => Some(Group::W4),
+            "async" => Some(Group::Async),
             _ => None,
         }
     }
@@ -139,7 +144,30 @@ impl Config {
                         tasks.push((Workload::FrameArg { hashed: false }, rows));
                     }
                 }
+                Group::Async => tasks.extend(self.async_tasks()),
             }
+        }
+        // The async group shares its tasks with W1 and W3: each is measured once.
+        let mut seen = Vec::new();
+        tasks.retain(|t| {
+            let new = !seen.contains(t);
+            seen.push(*t);
+            new
+        });
+        tasks
+    }
+
+    /// The (workload, size) tasks the async variants run on, beside their blocking twins: W3
+    /// `u64 -> u64` and the W1 frame of the first string length at the smallest height. Empty
+    /// unless the async group is selected.
+    pub fn async_tasks(&self) -> Vec<(Workload, usize)> {
+        if !self.groups.contains(&Group::Async) {
+            return Vec::new();
+        }
+        let mut tasks = vec![(Workload::Scalar, 1)];
+        if let (Some(&str_len), Some(&rows)) = (self.str_lens.first(), self.frame_rows.iter().min())
+        {
+            tasks.push((Workload::Frame { str_len }, rows));
         }
         tasks
     }
@@ -171,11 +199,13 @@ impl Config {
         }
     }
 
-    fn variants_of(&self, workload: Workload) -> Vec<Variant> {
+    /// The variants measured on one task: async variants only on the async tasks.
+    fn variants_of(&self, workload: Workload, size: usize) -> Vec<Variant> {
+        let async_task = self.async_tasks().contains(&(workload, size));
         self.variants
             .iter()
             .copied()
-            .filter(|&v| workload.supports(v))
+            .filter(|&v| workload.supports(v) && (async_task || !v.is_async()))
             .collect()
     }
 }
@@ -227,6 +257,8 @@ pub struct Results {
     pub blind_spots: Vec<BlindSpot>,
     /// The same blind spot in argument hashing, demonstrated on W4 frames.
     pub arg_blind_spots: Vec<ArgBlindSpot>,
+    /// Concurrent misses of one key on the async caches (with the async group).
+    pub stampedes: Vec<Stampede>,
     /// Wall time of the run.
     pub elapsed: Duration,
     /// 1-minute load average when the run ended.
@@ -382,12 +414,18 @@ pub fn run(config: &Config, env: Environment) -> Results {
     let tasks = config.tasks();
     let demo_sizes = config.blind_spot_sizes();
     let arg_demo_sizes = config.arg_blind_spot_sizes();
+    let run_stampedes = config.groups.contains(&Group::Async);
     let total = tasks
         .iter()
-        .map(|&(w, _)| config.variants_of(w).len() + 1)
+        .map(|&(w, size)| config.variants_of(w, size).len() + 1)
         .sum::<usize>()
         + demo_sizes.len()
-        + arg_demo_sizes.len();
+        + arg_demo_sizes.len()
+        + if run_stampedes {
+            Contender::ALL.len()
+        } else {
+            0
+        };
     let mut progress = Progress::new(config.progress, total);
     variants::clear_all();
     let mut rows = Vec::new();
@@ -398,13 +436,13 @@ pub fn run(config: &Config, env: Environment) -> Results {
         inputs.push(measure_input(workload, size, &config.budget));
         progress.step(&format!("{what} · bare function"), false);
         let first = rows.len();
-        for variant in measurement_order(config.variants_of(workload)) {
+        for variant in measurement_order(config.variants_of(workload, size)) {
             progress.show(&format!("{what} · {}", variant.id()));
             rows.extend(measure_variant(workload, size, variant, &config.budget));
             progress.step(&format!("{what} · {}", variant.id()), false);
         }
         // Tables list variants in the configured order, whatever order they were measured in.
-        let order = config.variants_of(workload);
+        let order = config.variants_of(workload, size);
         rows[first..].sort_by_key(|r| order.iter().position(|&v| v == r.variant));
         progress.log(&format!("{what} · done"));
         workloads::release_sources();
@@ -429,6 +467,26 @@ pub fn run(config: &Config, env: Environment) -> Results {
         progress.step("legacy argument blind-spot demo", true);
         workloads::release_sources();
     }
+    let mut stampedes = Vec::new();
+    if run_stampedes {
+        let rt = async_suite::runtime();
+        for contender in Contender::ALL {
+            let what = format!(
+                "async · {} concurrent misses · {}",
+                thousands(async_suite::TASKS),
+                contender.id()
+            );
+            progress.show(&what);
+            stampedes.push(async_suite::stampede(
+                &rt,
+                contender,
+                async_suite::TASKS,
+                &config.budget,
+            ));
+            progress.step(&what, true);
+        }
+        async_suite::clear();
+    }
     progress.finish();
     variants::clear_all();
     Results {
@@ -438,6 +496,7 @@ pub fn run(config: &Config, env: Environment) -> Results {
         inputs,
         blind_spots,
         arg_blind_spots,
+        stampedes,
         elapsed: started.elapsed(),
         load_at_end: crate::machine::load_average(),
     }
@@ -480,6 +539,37 @@ mod tests {
         w3_only.groups = vec![Group::W3];
         assert!(w3_only.blind_spot_sizes().is_empty());
         assert!(w3_only.arg_blind_spot_sizes().is_empty());
+    }
+
+    #[test]
+    fn the_async_group_adds_w3_and_one_frame_once() {
+        let mut c = Config::tiny(PathBuf::from("unused"));
+        c.groups = vec![Group::Async];
+        let frame = (Workload::Frame { str_len: 12 }, 1_000);
+        assert_eq!(c.tasks(), vec![(Workload::Scalar, 1), frame]);
+        // With W1 and W3 the async tasks are theirs, measured once.
+        c.groups = vec![Group::W1, Group::W3, Group::Async];
+        let tasks = c.tasks();
+        assert_eq!(tasks.iter().filter(|&&t| t == frame).count(), 1);
+        assert_eq!(tasks.iter().filter(|t| t.0 == Workload::Scalar).count(), 1);
+        // Async variants run on the async tasks only, and not at all without the group.
+        assert!(
+            c.variants_of(frame.0, frame.1)
+                .contains(&Variant::MemoAsync)
+        );
+        assert!(!c.variants_of(frame.0, 2_000).contains(&Variant::MemoAsync));
+        c.groups = vec![Group::W1, Group::W3];
+        assert!(c.async_tasks().is_empty());
+        assert!(
+            !c.variants_of(Workload::Scalar, 1)
+                .iter()
+                .any(|v| v.is_async())
+        );
+        // No frame configured: the async part keeps its scalar task.
+        c.groups = vec![Group::Async];
+        c.frame_rows.clear();
+        assert_eq!(c.tasks(), vec![(Workload::Scalar, 1)]);
+        assert_eq!(Group::from_id("ASYNC"), Some(Group::Async));
     }
 
     #[test]

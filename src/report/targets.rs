@@ -50,7 +50,7 @@ pub fn targets(results: &Results) -> Vec<Target> {
 }
 
 /// The checks, one per row of the targets table, in table order.
-const CHECKS: [fn(&Results) -> Target; 9] = [
+const CHECKS: [fn(&Results) -> Target; 13] = [
     shared_vs_legacy_full,
     memo_serialized_vs_legacy_full,
     memo_serialized_vs_decode,
@@ -60,6 +60,10 @@ const CHECKS: [fn(&Results) -> Target; 9] = [
     frame_key_hash_throughput,
     singleton_no_args_vs_once,
     singleton_small_args_vs_peers,
+    asynchronous::async_hit_vs_cached_async,
+    asynchronous::async_hit_vs_moka_future,
+    asynchronous::async_hit_overhead,
+    asynchronous::stampede_single_flight,
 ];
 
 /// What one check found: a text per measured case and, for cases with an aim, whether it was met.
@@ -315,5 +319,6 @@ fn singleton_small_args_vs_peers(results: &Results) -> Target {
     )
 }
 
+mod asynchronous;
 #[cfg(test)]
 mod tests;
