@@ -383,9 +383,10 @@ fn measure_variant(
 }
 
 /// The order in which a task's variants are measured: each floor right before the variant it
-/// bounds (decode before memo serialized, `DashMap` before singleton), so the pair sees the same
-/// allocator and thread-pool state. Measured in the configured order, a large-frame floor ran
-/// after every other variant and its median drifted from memo's by ±30% with equal minima.
+/// bounds (decode before memo serialized, `DashMap` before singleton), and each async variant
+/// right after its blocking twin, so the pair sees the same allocator, thread-pool and machine
+/// state. Measured in the configured order, a large-frame floor ran after every other variant
+/// and its median drifted from memo's by ±30% with equal minima.
 fn measurement_order(variants: Vec<Variant>) -> Vec<Variant> {
     let partner = |v: Variant| match v {
         Variant::FloorDecode | Variant::FloorMemcpy => Some(Variant::MemoSerialized),
@@ -393,10 +394,11 @@ fn measurement_order(variants: Vec<Variant>) -> Vec<Variant> {
         Variant::FloorKeyHash => Some(Variant::MemoSerialized),
         _ => None,
     };
+    let twin_present = |v: Variant| v.blocking_twin().is_some_and(|t| variants.contains(&t));
     let mut out = Vec::with_capacity(variants.len());
     for &v in &variants {
-        if partner(v).is_some_and(|p| variants.contains(&p)) {
-            continue; // placed before its partner below
+        if partner(v).is_some_and(|p| variants.contains(&p)) || twin_present(v) {
+            continue; // placed next to its partner or twin below
         }
         for &f in &variants {
             if partner(f) == Some(v) {
@@ -404,6 +406,11 @@ fn measurement_order(variants: Vec<Variant>) -> Vec<Variant> {
             }
         }
         out.push(v);
+        for &a in &variants {
+            if a.blocking_twin() == Some(v) {
+                out.push(a);
+            }
+        }
     }
     out
 }
@@ -515,6 +522,15 @@ mod tests {
         let pos = |v: Variant| order.iter().position(|&x| x == v).unwrap();
         assert!(pos(Variant::FloorDecode) < pos(Variant::MemoSerialized));
         assert_eq!(pos(Variant::FloorDashMap) + 1, pos(Variant::Singleton));
+        // Each async variant right after its blocking twin.
+        for v in Variant::ASYNC {
+            assert_eq!(pos(v.blocking_twin().unwrap()) + 1, pos(v), "{}", v.id());
+        }
+        assert_eq!(
+            measurement_order(vec![Variant::MemoAsync, Variant::Moka]),
+            vec![Variant::MemoAsync, Variant::Moka],
+            "without its twin an async variant keeps its place"
+        );
         // Without the partner, a floor keeps its place.
         assert_eq!(
             measurement_order(vec![Variant::FloorDecode, Variant::Moka]),

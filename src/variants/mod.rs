@@ -179,6 +179,18 @@ impl Variant {
         Variant::MokaFuture,
     ];
 
+    /// The blocking variant an async one is compared with (same cache, same storage), or
+    /// `None` for a blocking variant.
+    pub fn blocking_twin(self) -> Option<Variant> {
+        match self {
+            Variant::MemoAsync => Some(Variant::MemoSerialized),
+            Variant::SingletonAsync => Some(Variant::Singleton),
+            Variant::CachedAsync => Some(Variant::CachedClone),
+            Variant::MokaFuture => Some(Variant::Moka),
+            _ => None,
+        }
+    }
+
     /// Whether the variant is an `async fn` (or an async cache) awaited on a runtime.
     pub fn is_async(self) -> bool {
         Variant::ASYNC.contains(&self)

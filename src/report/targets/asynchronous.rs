@@ -3,22 +3,19 @@
 
 use super::{Evidence, PEER_FACTOR, Target, within};
 use crate::measure::fmt_time;
-use crate::suite::Results;
+use crate::suite::{Results, thousands};
 use crate::variants::{Variant, Workload};
 
 /// Most an async hit may add to the same attribute's blocking hit, in seconds.
 pub(super) const ASYNC_OVERHEAD_MAX: f64 = 10e-9;
 
-/// Ours, async, each with its blocking twin.
-const OURS: [(Variant, Variant); 2] = [
-    (Variant::MemoAsync, Variant::MemoSerialized),
-    (Variant::SingletonAsync, Variant::Singleton),
-];
+/// Our async variants.
+const OURS: [Variant; 2] = [Variant::MemoAsync, Variant::SingletonAsync];
 
 /// Memo and singleton async hits against `cached`'s `#[cached] async fn` on W3.
 pub(super) fn async_hit_vs_cached_async(results: &Results) -> Target {
     let mut e = Evidence::default();
-    for (ours, _) in OURS {
+    for ours in OURS {
         if let Some((r, good)) = within(
             results,
             Workload::Scalar,
@@ -39,7 +36,7 @@ pub(super) fn async_hit_vs_cached_async(results: &Results) -> Target {
 /// Memo and singleton async hits against `moka::future::Cache::get` on W3: faster.
 pub(super) fn async_hit_vs_moka_future(results: &Results) -> Target {
     let mut e = Evidence::default();
-    for (ours, _) in OURS {
+    for ours in OURS {
         if let (Some(a), Some(m)) = (
             results.hit(Workload::Scalar, 1, ours),
             results.hit(Workload::Scalar, 1, Variant::MokaFuture),
@@ -58,7 +55,10 @@ pub(super) fn async_hit_vs_moka_future(results: &Results) -> Target {
 /// What an async hit adds to the same attribute's blocking hit, W3, same run.
 pub(super) fn async_hit_overhead(results: &Results) -> Target {
     let mut e = Evidence::default();
-    for (ours, twin) in OURS {
+    for ours in OURS {
+        let Some(twin) = ours.blocking_twin() else {
+            continue;
+        };
         if let (Some(a), Some(s)) = (
             results.hit(Workload::Scalar, 1, ours),
             results.hit(Workload::Scalar, 1, twin),
@@ -87,11 +87,11 @@ pub(super) fn async_hit_overhead(results: &Results) -> Target {
 pub(super) fn stampede_single_flight(results: &Results) -> Target {
     let mut e = Evidence::default();
     for s in &results.stampedes {
-        let runs = if s.min_runs() == s.max_runs() {
-            s.max_runs().to_string()
-        } else {
-            format!("{}–{}", s.min_runs(), s.max_runs())
-        };
+        let (lo, hi) = (
+            thousands(s.min_runs() as usize),
+            thousands(s.max_runs() as usize),
+        );
+        let runs = if lo == hi { hi } else { format!("{lo}–{hi}") };
         let text = format!(
             "{}: body ran {runs}× per round, all have the value after {}{}",
             s.contender.id(),
