@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use tokio::runtime::{Builder, Runtime};
 
 use crate::measure::{self, Budget, Timing};
+use crate::progress::Progress;
+use crate::suite::thousands;
 use crate::workloads;
 
 /// How many tasks call the cold key at once.
@@ -237,18 +239,27 @@ pub fn stampede(rt: &Runtime, contender: Contender, tasks: usize, budget: &Budge
     }
 }
 
-/// Every contender's stampede of [`TASKS`] tasks, on one runtime, in table order.
-pub fn run(budget: &Budget) -> Vec<Stampede> {
+/// Every contender's stampede of [`TASKS`] tasks, on one runtime, in table order, with a
+/// progress step each; empties the stampede caches afterwards.
+pub(crate) fn run(budget: &Budget, progress: &mut Progress) -> Vec<Stampede> {
     let rt = runtime();
-    Contender::ALL
-        .iter()
-        .map(|&c| stampede(&rt, c, TASKS, budget))
-        .collect()
+    let mut out = Vec::with_capacity(Contender::ALL.len());
+    for contender in Contender::ALL {
+        let what = format!(
+            "async · {} concurrent misses · {}",
+            thousands(TASKS),
+            contender.id()
+        );
+        progress.show(&what);
+        out.push(stampede(&rt, contender, TASKS, budget));
+        progress.step(&what, true);
+    }
+    clear();
+    out
 }
 
-/// Keeps the per-round keys' entries from piling up across a long session: empties the
-/// stampede caches (the harness calls it after the stampedes).
-pub fn clear() {
+/// Empties the stampede caches, so the per-round keys' entries do not outlive the stampedes.
+fn clear() {
     memo_slow::clear();
     singleton_slow::clear();
     // The `cached` statics are async locks; nobody holds them between rounds, so a blocking

@@ -199,6 +199,12 @@ impl Config {
         }
     }
 
+    /// Whether the run includes the stampede of concurrent misses: with the async group and at
+    /// least one async variant (a run restricted to blocking variants measures no async part).
+    pub fn runs_stampedes(&self) -> bool {
+        self.groups.contains(&Group::Async) && self.variants.iter().any(|v| v.is_async())
+    }
+
     /// The variants measured on one task: async variants only on the async tasks.
     fn variants_of(&self, workload: Workload, size: usize) -> Vec<Variant> {
         let async_task = self.async_tasks().contains(&(workload, size));
@@ -421,7 +427,7 @@ pub fn run(config: &Config, env: Environment) -> Results {
     let tasks = config.tasks();
     let demo_sizes = config.blind_spot_sizes();
     let arg_demo_sizes = config.arg_blind_spot_sizes();
-    let run_stampedes = config.groups.contains(&Group::Async);
+    let run_stampedes = config.runs_stampedes();
     let total = tasks
         .iter()
         .map(|&(w, size)| config.variants_of(w, size).len() + 1)
@@ -474,26 +480,11 @@ pub fn run(config: &Config, env: Environment) -> Results {
         progress.step("legacy argument blind-spot demo", true);
         workloads::release_sources();
     }
-    let mut stampedes = Vec::new();
-    if run_stampedes {
-        let rt = async_suite::runtime();
-        for contender in Contender::ALL {
-            let what = format!(
-                "async · {} concurrent misses · {}",
-                thousands(async_suite::TASKS),
-                contender.id()
-            );
-            progress.show(&what);
-            stampedes.push(async_suite::stampede(
-                &rt,
-                contender,
-                async_suite::TASKS,
-                &config.budget,
-            ));
-            progress.step(&what, true);
-        }
-        async_suite::clear();
-    }
+    let stampedes = if run_stampedes {
+        async_suite::run(&config.budget, &mut progress)
+    } else {
+        Vec::new()
+    };
     progress.finish();
     variants::clear_all();
     Results {
@@ -581,6 +572,15 @@ mod tests {
                 .iter()
                 .any(|v| v.is_async())
         );
+        // The stampedes come with the group and an async variant.
+        c.groups = vec![Group::Async];
+        assert!(c.runs_stampedes());
+        c.variants = vec![Variant::MemoSerialized];
+        assert!(!c.runs_stampedes());
+        c.variants = vec![Variant::MokaFuture];
+        assert!(c.runs_stampedes());
+        c.groups = vec![Group::W3];
+        assert!(!c.runs_stampedes());
         // No frame configured: the async part keeps its scalar task.
         c.groups = vec![Group::Async];
         c.frame_rows.clear();
