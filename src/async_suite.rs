@@ -208,6 +208,16 @@ fn round(rt: &Runtime, contender: Contender, tasks: usize) -> (Duration, u64, bo
 
 /// Runs `contender`'s stampede of `tasks` tasks: one warm-up round (thread and timer start-up,
 /// not counted), then rounds until `budget` is spent and at least its minimum were taken.
+///
+/// ```
+/// use cache_harness::async_suite::{Contender, runtime, stampede};
+/// use cache_harness::measure::Budget;
+///
+/// let budget = Budget { time: std::time::Duration::ZERO, min_samples: 3, max_samples: 3 };
+/// let s = stampede(&runtime(), Contender::MemoAsync, 100, &budget);
+/// assert_eq!(s.body_runs, vec![1, 1, 1]);
+/// assert!(s.single_flight() && s.values_correct);
+/// ```
 pub fn stampede(rt: &Runtime, contender: Contender, tasks: usize, budget: &Budget) -> Stampede {
     round(rt, contender, tasks);
     let start = Instant::now();

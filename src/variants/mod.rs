@@ -181,6 +181,13 @@ impl Variant {
 
     /// The blocking variant an async one is compared with (same cache, same storage), or
     /// `None` for a blocking variant.
+    ///
+    /// ```
+    /// use cache_harness::variants::Variant;
+    /// assert_eq!(Variant::MemoAsync.blocking_twin(), Some(Variant::MemoSerialized));
+    /// assert!(Variant::ASYNC.iter().all(|v| v.is_async() && v.blocking_twin().is_some()));
+    /// assert_eq!(Variant::Singleton.blocking_twin(), None);
+    /// ```
     pub fn blocking_twin(self) -> Option<Variant> {
         match self {
             Variant::MemoAsync => Some(Variant::MemoSerialized),
