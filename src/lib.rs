@@ -22,6 +22,7 @@
 //! println!("{} rows, report at {}", results.rows.len(), written.markdown.display());
 //! ```
 
+pub mod async_suite;
 pub mod bench_support;
 pub mod blind_spot;
 pub mod machine;

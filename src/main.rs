@@ -36,14 +36,16 @@ struct Args {
 
     /// Variants to run, comma-separated ids (default: all). Legacy variants are the baselines
     /// of every ratio. Ids: legacy-sampled, legacy-full, legacy-mutable, memo-serialized,
-    /// memo-cow, singleton, cached-clone, cached-arc, cached-once, moka, quick-cache, floor-memcpy,
-    /// floor-decode, floor-dashmap, floor-keyhash.
+    /// memo-cow, singleton, cached-clone, cached-arc, cached-once, moka, quick-cache, memo-async,
+    /// singleton-async, cached-async, moka-future, floor-memcpy, floor-decode, floor-dashmap,
+    /// floor-keyhash. The async ones run only with the `async` workload group.
     #[arg(long, value_delimiter = ',', value_parser = parse_variant)]
     variants: Option<Vec<Variant>>,
 
-    /// Workload groups to run, comma-separated: w1, w2, w3, w4, mt, redis (default: all; mt = 1,
-    /// 2 and 4 threads calling one cached function; redis starts its own redis-server and is
-    /// skipped with a note when the binary is missing).
+    /// Workload groups to run, comma-separated: w1, w2, w3, w4, mt, async, redis (default: all).
+    /// `mt`: 1, 2 and 4 threads calling one cached function; `async`: the async variants on W3
+    /// and one W1 frame, beside their blocking twins, and 1,000 concurrent misses of one key;
+    /// `redis`: starts its own redis-server, skipped with a note when the binary is missing.
     #[arg(long, value_delimiter = ',', value_parser = parse_group)]
     workloads: Option<Vec<Group>>,
 
@@ -92,8 +94,9 @@ fn parse_variant(s: &str) -> Result<Variant, String> {
 }
 
 fn parse_group(s: &str) -> Result<Group, String> {
-    Group::from_id(s)
-        .ok_or_else(|| format!("unknown workload `{s}`; expected w1, w2, w3, w4, mt or redis"))
+    Group::from_id(s).ok_or_else(|| {
+        format!("unknown workload `{s}`; expected w1, w2, w3, w4, mt, async or redis")
+    })
 }
 
 fn config(args: Args) -> Config {
@@ -143,6 +146,10 @@ fn main() -> ExitCode {
             let mt = cache_harness::report::mt_console_table(&results);
             if !mt.is_empty() {
                 println!("{mt}");
+            }
+            let stampedes = cache_harness::report::stampede_console(&results);
+            if !stampedes.is_empty() {
+                println!("{stampedes}");
             }
             let t = cache_harness::report::targets(&results);
             let met = t.iter().filter(|t| t.met == Some(true)).count();

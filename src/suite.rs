@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::async_suite::{self, Contender, Stampede};
 use crate::blind_spot::{self, ArgBlindSpot, BlindSpot};
 use crate::machine::Environment;
 use crate::measure::{self, Budget, Timing};
@@ -13,7 +14,7 @@ use crate::variants::{self, Variant, Workload};
 use crate::workloads;
 
 /// The workload groups (W1 frames, W2 records, W3 scalars, W4 frame arguments, the
-/// multi-threaded workload), for `--workloads`.
+/// multi-threaded workload, the async part and the Redis section), for `--workloads`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Group {
     /// Frames returned by value.
@@ -28,20 +29,24 @@ pub enum Group {
     Mt,
     /// The Redis section ([`crate::redis_suite`]).
     Redis,
+    /// The async variants (on W3 and one W1 frame, beside their blocking twins) and the
+    /// stampede of concurrent misses ([`crate::async_suite`]).
+    Async,
 }
 
 impl Group {
     /// All groups.
-    pub const ALL: [Group; 6] = [
+    pub const ALL: [Group; 7] = [
         Group::W1,
         Group::W2,
         Group::W3,
         Group::W4,
         Group::Mt,
+        Group::Async,
         Group::Redis,
     ];
 
-    /// Parses `w1`..`w4` and `mt` (case-insensitive).
+    /// Parses `w1`..`w4`, `mt`, `async` and `redis` (case-insensitive).
     pub fn from_id(id: &str) -> Option<Group> {
         match id.to_ascii_lowercase().as_str() {
             "w1" => Some(Group::W1),
@@ -50,6 +55,7 @@ impl Group {
             "w4" => Some(Group::W4),
             "mt" => Some(Group::Mt),
             "redis" => Some(Group::Redis),
+            "async" => Some(Group::Async),
             _ => None,
         }
     }
@@ -161,7 +167,30 @@ impl Config {
                 Group::Mt => {}
                 // Not a workload × variant grid: run on its own server by `run`.
                 Group::Redis => {}
+                Group::Async => tasks.extend(self.async_tasks()),
             }
+        }
+        // The async group shares its tasks with W1 and W3: each is measured once.
+        let mut seen = Vec::new();
+        tasks.retain(|t| {
+            let new = !seen.contains(t);
+            seen.push(*t);
+            new
+        });
+        tasks
+    }
+
+    /// The (workload, size) tasks the async variants run on, beside their blocking twins: W3
+    /// `u64 -> u64` and the W1 frame of the first string length at the smallest height. Empty
+    /// unless the async group is selected.
+    pub fn async_tasks(&self) -> Vec<(Workload, usize)> {
+        if !self.groups.contains(&Group::Async) {
+            return Vec::new();
+        }
+        let mut tasks = vec![(Workload::Scalar, 1)];
+        if let (Some(&str_len), Some(&rows)) = (self.str_lens.first(), self.frame_rows.iter().min())
+        {
+            tasks.push((Workload::Frame { str_len }, rows));
         }
         tasks
     }
@@ -193,11 +222,19 @@ impl Config {
         }
     }
 
-    fn variants_of(&self, workload: Workload) -> Vec<Variant> {
+    /// Whether the run includes the stampede of concurrent misses: with the async group and at
+    /// least one async variant (a run restricted to blocking variants measures no async part).
+    pub fn runs_stampedes(&self) -> bool {
+        self.groups.contains(&Group::Async) && self.variants.iter().any(|v| v.is_async())
+    }
+
+    /// The variants measured on one task: async variants only on the async tasks.
+    fn variants_of(&self, workload: Workload, size: usize) -> Vec<Variant> {
+        let async_task = self.async_tasks().contains(&(workload, size));
         self.variants
             .iter()
             .copied()
-            .filter(|&v| workload.supports(v))
+            .filter(|&v| workload.supports(v) && (async_task || !v.is_async()))
             .collect()
     }
 }
@@ -249,6 +286,8 @@ pub struct Results {
     pub blind_spots: Vec<BlindSpot>,
     /// The same blind spot in argument hashing, demonstrated on W4 frames.
     pub arg_blind_spots: Vec<ArgBlindSpot>,
+    /// Concurrent misses of one key on the async caches (with the async group).
+    pub stampedes: Vec<Stampede>,
     /// Wall time of the run.
     pub elapsed: Duration,
     /// 1-minute load average when the run ended.
@@ -377,9 +416,10 @@ fn measure_variant(
 }
 
 /// The order in which a task's variants are measured: each floor right before the variant it
-/// bounds (decode before memo serialized, `DashMap` before singleton), so the pair sees the same
-/// allocator and thread-pool state. Measured in the configured order, a large-frame floor ran
-/// after every other variant and its median drifted from memo's by ±30% with equal minima.
+/// bounds (decode before memo serialized, `DashMap` before singleton), and each async variant
+/// right after its blocking twin, so the pair sees the same allocator, thread-pool and machine
+/// state. Measured in the configured order, a large-frame floor ran after every other variant
+/// and its median drifted from memo's by ±30% with equal minima.
 fn measurement_order(variants: Vec<Variant>) -> Vec<Variant> {
     let partner = |v: Variant| match v {
         Variant::FloorDecode | Variant::FloorMemcpy => Some(Variant::MemoSerialized),
@@ -387,10 +427,11 @@ fn measurement_order(variants: Vec<Variant>) -> Vec<Variant> {
         Variant::FloorKeyHash => Some(Variant::MemoSerialized),
         _ => None,
     };
+    let twin_present = |v: Variant| v.blocking_twin().is_some_and(|t| variants.contains(&t));
     let mut out = Vec::with_capacity(variants.len());
     for &v in &variants {
-        if partner(v).is_some_and(|p| variants.contains(&p)) {
-            continue; // placed before its partner below
+        if partner(v).is_some_and(|p| variants.contains(&p)) || twin_present(v) {
+            continue; // placed next to its partner or twin below
         }
         for &f in &variants {
             if partner(f) == Some(v) {
@@ -398,6 +439,11 @@ fn measurement_order(variants: Vec<Variant>) -> Vec<Variant> {
             }
         }
         out.push(v);
+        for &a in &variants {
+            if a.blocking_twin() == Some(v) {
+                out.push(a);
+            }
+        }
     }
     out
 }
@@ -412,14 +458,20 @@ pub fn run(config: &Config, env: Environment) -> Results {
         .groups
         .contains(&Group::Mt)
         .then(|| crate::mt::MtConfig::from_suite(config));
+    let run_stampedes = config.runs_stampedes();
     let total = mt_config.as_ref().map_or(0, crate::mt::MtConfig::steps)
         + tasks
             .iter()
-            .map(|&(w, _)| config.variants_of(w).len() + 1)
+            .map(|&(w, size)| config.variants_of(w, size).len() + 1)
             .sum::<usize>()
         + demo_sizes.len()
         + arg_demo_sizes.len()
-        + usize::from(config.groups.contains(&Group::Redis));
+        + usize::from(config.groups.contains(&Group::Redis))
+        + if run_stampedes {
+            Contender::ALL.len()
+        } else {
+            0
+        };
     let mut progress = Progress::new(config.progress, total);
     variants::clear_all();
     let mut rows = Vec::new();
@@ -430,13 +482,13 @@ pub fn run(config: &Config, env: Environment) -> Results {
         inputs.push(measure_input(workload, size, &config.budget));
         progress.step(&format!("{what} · bare function"), false);
         let first = rows.len();
-        for variant in measurement_order(config.variants_of(workload)) {
+        for variant in measurement_order(config.variants_of(workload, size)) {
             progress.show(&format!("{what} · {}", variant.id()));
             rows.extend(measure_variant(workload, size, variant, &config.budget));
             progress.step(&format!("{what} · {}", variant.id()), false);
         }
         // Tables list variants in the configured order, whatever order they were measured in.
-        let order = config.variants_of(workload);
+        let order = config.variants_of(workload, size);
         rows[first..].sort_by_key(|r| order.iter().position(|&v| v == r.variant));
         progress.log(&format!("{what} · done"));
         workloads::release_sources();
@@ -470,6 +522,11 @@ pub fn run(config: &Config, env: Environment) -> Results {
         progress.step("Redis section", true);
         section
     });
+    let stampedes = if run_stampedes {
+        async_suite::run(&config.budget, &mut progress)
+    } else {
+        Vec::new()
+    };
     progress.finish();
     variants::clear_all();
     Results {
@@ -479,6 +536,7 @@ pub fn run(config: &Config, env: Environment) -> Results {
         inputs,
         blind_spots,
         arg_blind_spots,
+        stampedes,
         elapsed: started.elapsed(),
         load_at_end: crate::machine::load_average(),
         mt,
@@ -499,6 +557,15 @@ mod tests {
         let pos = |v: Variant| order.iter().position(|&x| x == v).unwrap();
         assert!(pos(Variant::FloorDecode) < pos(Variant::MemoSerialized));
         assert_eq!(pos(Variant::FloorDashMap) + 1, pos(Variant::Singleton));
+        // Each async variant right after its blocking twin.
+        for v in Variant::ASYNC {
+            assert_eq!(pos(v.blocking_twin().unwrap()) + 1, pos(v), "{}", v.id());
+        }
+        assert_eq!(
+            measurement_order(vec![Variant::MemoAsync, Variant::Moka]),
+            vec![Variant::MemoAsync, Variant::Moka],
+            "without its twin an async variant keeps its place"
+        );
         // Without the partner, a floor keeps its place.
         assert_eq!(
             measurement_order(vec![Variant::FloorDecode, Variant::Moka]),
@@ -523,6 +590,46 @@ mod tests {
         w3_only.groups = vec![Group::W3];
         assert!(w3_only.blind_spot_sizes().is_empty());
         assert!(w3_only.arg_blind_spot_sizes().is_empty());
+    }
+
+    #[test]
+    fn the_async_group_adds_w3_and_one_frame_once() {
+        let mut c = Config::tiny(PathBuf::from("unused"));
+        c.groups = vec![Group::Async];
+        let frame = (Workload::Frame { str_len: 12 }, 1_000);
+        assert_eq!(c.tasks(), vec![(Workload::Scalar, 1), frame]);
+        // With W1 and W3 the async tasks are theirs, measured once.
+        c.groups = vec![Group::W1, Group::W3, Group::Async];
+        let tasks = c.tasks();
+        assert_eq!(tasks.iter().filter(|&&t| t == frame).count(), 1);
+        assert_eq!(tasks.iter().filter(|t| t.0 == Workload::Scalar).count(), 1);
+        // Async variants run on the async tasks only, and not at all without the group.
+        assert!(
+            c.variants_of(frame.0, frame.1)
+                .contains(&Variant::MemoAsync)
+        );
+        assert!(!c.variants_of(frame.0, 2_000).contains(&Variant::MemoAsync));
+        c.groups = vec![Group::W1, Group::W3];
+        assert!(c.async_tasks().is_empty());
+        assert!(
+            !c.variants_of(Workload::Scalar, 1)
+                .iter()
+                .any(|v| v.is_async())
+        );
+        // The stampedes come with the group and an async variant.
+        c.groups = vec![Group::Async];
+        assert!(c.runs_stampedes());
+        c.variants = vec![Variant::MemoSerialized];
+        assert!(!c.runs_stampedes());
+        c.variants = vec![Variant::MokaFuture];
+        assert!(c.runs_stampedes());
+        c.groups = vec![Group::W3];
+        assert!(!c.runs_stampedes());
+        // No frame configured: the async part keeps its scalar task.
+        c.groups = vec![Group::Async];
+        c.frame_rows.clear();
+        assert_eq!(c.tasks(), vec![(Workload::Scalar, 1)]);
+        assert_eq!(Group::from_id("ASYNC"), Some(Group::Async));
     }
 
     #[test]

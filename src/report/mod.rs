@@ -5,6 +5,7 @@
 //! (one check per target), the prose, the CSV, the SVG plots and the README block; this module
 //! assembles `report.md` and writes the files.
 
+mod asynchronous;
 mod csv;
 mod format;
 mod lookup;
@@ -20,6 +21,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use self::asynchronous::stampede_console;
 pub use self::csv::csv;
 pub use self::format::fmt_ratio;
 pub use self::lookup::{log_slope, slope};
@@ -121,6 +123,20 @@ pub fn markdown(results: &Results) -> String {
     s.push_str("\n## Misses\n\nMiss = clear, then one timed call (the function runs and the value is stored). Overhead = miss − the bare function.\n\n");
     s.push_str(&miss_table(results));
     s.push_str(&redis_section(results));
+    let async_method = asynchronous::method_text(results);
+    let stampedes = asynchronous::stampede_text(results);
+    if !async_method.is_empty() || !stampedes.is_empty() {
+        s.push_str("\n## Async\n\n");
+        s.push_str(&async_method);
+        if !stampedes.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n### {} concurrent misses of one key\n",
+                crate::suite::thousands(crate::async_suite::TASKS)
+            );
+            s.push_str(&stampedes);
+        }
+    }
     if !results.blind_spots.is_empty() {
         s.push_str("\n## The sampled check's blind spot (real calls)\n\nOne `value` cell of the cached W1 frame (12-byte strings) is changed through `Shared::mutate`, then the function is called again; \"yes\" = the hit emitted a `CachedObjectMutationWarning`.\n\n");
         s.push_str(&blind_spot_text(&results.blind_spots));

@@ -263,6 +263,7 @@ mod tests {
                 round: std::time::Duration::from_millis(1),
             },
             redis: None,
+            stampedes: Vec::new(),
         }
     }
 

@@ -25,6 +25,11 @@ fn color(v: Variant) -> &'static str {
         Variant::CachedOnce => "#e377c2",
         Variant::Moka => "#bcbd22",
         Variant::QuickCache => "#ff7f0e",
+        // The async variants: darker shades of their blocking twins' colors.
+        Variant::MemoAsync => "#0b3c61",
+        Variant::SingletonAsync => "#145214",
+        Variant::CachedAsync => "#5e3c80",
+        Variant::MokaFuture => "#6b6b12",
         Variant::FloorMemcpy => "#7f7f7f",
         Variant::FloorDecode => "#393b79",
         Variant::FloorDashMap => "#000000",

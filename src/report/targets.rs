@@ -61,7 +61,7 @@ pub fn targets(results: &Results) -> Vec<Target> {
 }
 
 /// The checks, one per row of the targets table, in table order.
-const CHECKS: [fn(&Results) -> Target; 11] = [
+const CHECKS: [fn(&Results) -> Target; 15] = [
     shared_vs_legacy_full,
     memo_serialized_vs_legacy_full,
     memo_serialized_vs_decode,
@@ -73,6 +73,10 @@ const CHECKS: [fn(&Results) -> Target; 11] = [
     singleton_small_args_vs_peers,
     mt::two_thread_scaling,
     mt::ahead_of_peers_at_two_threads,
+    asynchronous::async_hit_vs_cached_async,
+    asynchronous::async_hit_vs_moka_future,
+    asynchronous::async_hit_overhead,
+    asynchronous::stampede_single_flight,
 ];
 
 /// What one check found: a text per measured case and, for cases with an aim, whether it was met.
@@ -365,6 +369,7 @@ fn singleton_small_args_vs_peers(results: &Results) -> Target {
     e.target("Singleton hit with a `u64` argument ≤ 1.5× `cached` `#[cached]` returning an `Arc`")
 }
 
+mod asynchronous;
 mod mt;
 #[cfg(test)]
 mod tests;

@@ -151,7 +151,13 @@ macro_rules! cached_functions {
                 Variant::FloorMemcpy => floor_memcpy(&bare($($a),*)),
                 Variant::FloorDecode => floor_decode(&bare($($a),*)),
                 Variant::FloorDashMap => floor_dashmap(($($a,)*), bare($($a),*)),
-                Variant::CachedOnce | Variant::FloorKeyHash => return None,
+                // The async variants' cases are in `asynchronous`.
+                Variant::CachedOnce
+                | Variant::FloorKeyHash
+                | Variant::MemoAsync
+                | Variant::SingletonAsync
+                | Variant::CachedAsync
+                | Variant::MokaFuture => return None,
             })
         }
     };

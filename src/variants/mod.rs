@@ -8,6 +8,7 @@
 //! inside the timed region** (a caller pays for dropping what it got: a decoded copy is freed,
 //! an `Arc` is decremented).
 
+pub mod asynchronous;
 mod functions;
 mod runner;
 
@@ -57,6 +58,14 @@ pub enum Variant {
     Moka,
     /// `quick_cache` 0.7 `sync::Cache::get`.
     QuickCache,
+    /// `#[memo::memo] async fn`, serialized storage (awaited on a tokio current-thread runtime).
+    MemoAsync,
+    /// `#[singleton::singleton] async fn`.
+    SingletonAsync,
+    /// `cached` 4.1 `#[cached] async fn` returning a clone (feature `async`).
+    CachedAsync,
+    /// `moka` 0.12 `future::Cache::get` (feature `future`).
+    MokaFuture,
     /// Floor: a memcpy (`to_vec`) of the value's serialized bytes.
     FloorMemcpy,
     /// Floor: a bare bincode decode of the value's bytes (memo's codec, no cache around it).
@@ -69,7 +78,7 @@ pub enum Variant {
 
 impl Variant {
     /// Every variant, in table order.
-    pub const ALL: [Variant; 15] = [
+    pub const ALL: [Variant; 19] = [
         Variant::LegacySampled,
         Variant::LegacyFull,
         Variant::LegacyMutable,
@@ -81,6 +90,10 @@ impl Variant {
         Variant::CachedOnce,
         Variant::Moka,
         Variant::QuickCache,
+        Variant::MemoAsync,
+        Variant::SingletonAsync,
+        Variant::CachedAsync,
+        Variant::MokaFuture,
         Variant::FloorMemcpy,
         Variant::FloorDecode,
         Variant::FloorDashMap,
@@ -108,6 +121,10 @@ impl Variant {
             Variant::CachedOnce => "cached-once",
             Variant::Moka => "moka",
             Variant::QuickCache => "quick-cache",
+            Variant::MemoAsync => "memo-async",
+            Variant::SingletonAsync => "singleton-async",
+            Variant::CachedAsync => "cached-async",
+            Variant::MokaFuture => "moka-future",
             Variant::FloorMemcpy => "floor-memcpy",
             Variant::FloorDecode => "floor-decode",
             Variant::FloorDashMap => "floor-dashmap",
@@ -129,6 +146,10 @@ impl Variant {
             Variant::CachedOnce => "`cached` 4.1 `#[once]`",
             Variant::Moka => "`moka` 0.12 `sync::Cache::get`",
             Variant::QuickCache => "`quick_cache` 0.7 `sync::Cache::get`",
+            Variant::MemoAsync => "`#[memo] async fn`, serialized storage",
+            Variant::SingletonAsync => "`#[singleton] async fn`, shared `Arc`",
+            Variant::CachedAsync => "`cached` 4.1 `#[cached] async fn`, returns a clone",
+            Variant::MokaFuture => "`moka` 0.12 `future::Cache::get`, returns an `Arc`",
             Variant::FloorMemcpy => "floor: memcpy of the serialized bytes",
             Variant::FloorDecode => "floor: bare bincode decode",
             Variant::FloorDashMap => "floor: bare `DashMap::get` + `Arc::clone`",
@@ -140,14 +161,52 @@ impl Variant {
     pub fn role(self) -> Role {
         match self {
             Variant::LegacySampled | Variant::LegacyFull | Variant::LegacyMutable => Role::Legacy,
-            Variant::MemoSerialized | Variant::MemoCow | Variant::Singleton => Role::Successor,
+            Variant::MemoSerialized
+            | Variant::MemoCow
+            | Variant::Singleton
+            | Variant::MemoAsync
+            | Variant::SingletonAsync => Role::Successor,
             Variant::CachedClone
             | Variant::CachedArc
             | Variant::CachedOnce
             | Variant::Moka
-            | Variant::QuickCache => Role::Peer,
+            | Variant::QuickCache
+            | Variant::CachedAsync
+            | Variant::MokaFuture => Role::Peer,
             _ => Role::Floor,
         }
+    }
+
+    /// The async variants: awaited `n` times per `block_on`, on W3 scalars and W1 frames only.
+    pub const ASYNC: [Variant; 4] = [
+        Variant::MemoAsync,
+        Variant::SingletonAsync,
+        Variant::CachedAsync,
+        Variant::MokaFuture,
+    ];
+
+    /// The blocking variant an async one is compared with (same cache, same storage), or
+    /// `None` for a blocking variant.
+    ///
+    /// ```
+    /// use cache_harness::variants::Variant;
+    /// assert_eq!(Variant::MemoAsync.blocking_twin(), Some(Variant::MemoSerialized));
+    /// assert!(Variant::ASYNC.iter().all(|v| v.is_async() && v.blocking_twin().is_some()));
+    /// assert_eq!(Variant::Singleton.blocking_twin(), None);
+    /// ```
+    pub fn blocking_twin(self) -> Option<Variant> {
+        match self {
+            Variant::MemoAsync => Some(Variant::MemoSerialized),
+            Variant::SingletonAsync => Some(Variant::Singleton),
+            Variant::CachedAsync => Some(Variant::CachedClone),
+            Variant::MokaFuture => Some(Variant::Moka),
+            _ => None,
+        }
+    }
+
+    /// Whether the variant is an `async fn` (or an async cache) awaited on a runtime.
+    pub fn is_async(self) -> bool {
+        Variant::ASYNC.contains(&self)
     }
 
     /// Parses an id (as printed by [`Variant::id`]).
@@ -230,8 +289,9 @@ impl Workload {
     pub fn supports(self, variant: Variant) -> bool {
         use Variant::*;
         match self {
-            Workload::Frame { .. } | Workload::Records => {
-                !matches!(variant, CachedOnce | FloorKeyHash)
+            Workload::Frame { .. } => !matches!(variant, CachedOnce | FloorKeyHash),
+            Workload::Records => {
+                !matches!(variant, CachedOnce | FloorKeyHash) && !variant.is_async()
             }
             Workload::Scalar => !matches!(variant, CachedOnce | FloorKeyHash | FloorMemcpy),
             Workload::ScalarNoArgs => matches!(
@@ -268,6 +328,9 @@ impl Workload {
 pub fn case_for(workload: Workload, size: usize, variant: Variant) -> Option<Case> {
     if !workload.supports(variant) {
         return None;
+    }
+    if variant.is_async() {
+        return asynchronous::case_for(workload, size, variant);
     }
     match workload {
         Workload::Frame { str_len } => w1::case(variant, size, str_len),
