@@ -24,7 +24,6 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use hashlink::LinkedHashMap;
@@ -435,7 +434,7 @@ impl<V: Clone> Store<V> {
         compute: impl FnOnce() -> Result<Computed<R, V>, E>,
     ) -> Result<Got<R, V>, E> {
         loop {
-            let guard = match self.begin(key, validate, Owner::Thread(thread::current().id())) {
+            let guard = match self.begin(key, validate, Owner::current_thread) {
                 Begin::Hit(value) => return Ok(Got::Hit(value)),
                 Begin::Retry => continue,
                 Begin::Wait(pending) => {
@@ -452,12 +451,13 @@ impl<V: Clone> Store<V> {
     /// The first step of a lookup that computes on a miss, shared by the blocking and the async
     /// path: a (validated) hit, a computation to wait for, or this caller's turn to compute
     /// (the pending marker is registered and guarded). Never blocks, never holds the lock when
-    /// it returns.
+    /// it returns. `owner` is only asked on a miss: naming the current thread costs as much as
+    /// the rest of a hit.
     fn begin(
         &self,
         key: u128,
         validate: Option<&dyn Fn(&V) -> bool>,
-        owner: Owner,
+        owner: fn() -> Owner,
     ) -> Begin<'_, V> {
         let mut departed = Vec::new();
         let mut map = self.lock();
@@ -495,7 +495,7 @@ impl<V: Clone> Store<V> {
             }
             return Begin::Wait(pending);
         }
-        let pending = Pending::new(owner);
+        let pending = Pending::new(owner());
         map.pending.insert(key, Arc::clone(&pending));
         drop(map);
         // The guard exists before any user code (an `on_release` hook) runs, so a panic

@@ -77,7 +77,7 @@ impl<V: Clone> Store<V> {
         let guard = loop {
             // The `Sync` reference is what the future holds across `.await`s (it stays `Send`).
             let plain = validate.map(|v| v as &dyn Fn(&V) -> bool);
-            match self.begin(key, plain, Owner::Task) {
+            match self.begin(key, plain, || Owner::Task) {
                 Begin::Hit(value) => return Ok(Got::Hit(value)),
                 Begin::Retry => {}
                 Begin::Wait(pending) => pending.wait_async().await,
