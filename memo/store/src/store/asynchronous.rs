@@ -28,12 +28,10 @@ impl<V: Clone> Store<V> {
     #[inline]
     pub fn hit(&self, key: u128) -> Option<V> {
         let mut departed = Vec::new();
-        let found = {
-            let mut map = self.lock();
-            let found = self.lookup(&mut map, key, &mut departed);
-            map.hits += u64::from(found.is_some());
-            found
-        };
+        let found = self.find(key, &mut departed);
+        if found.is_some() {
+            self.hits.add_one();
+        }
         self.release(departed);
         found.map(|(value, _)| value)
     }
