@@ -396,6 +396,16 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         }
     }
 
+    /// The hit path of the async entry points, synchronous: a hit answers before the future of
+    /// the slow path is built (building it, then moving it into the caller's future, cost
+    /// about as much as the hit). A value that does not decode is removed by `load_hit`, and
+    /// the caller then computes.
+    #[inline]
+    fn async_hit(&self, key: Key) -> Option<T> {
+        let stored = self.store.hit(key.0)?;
+        self.load_hit(key, &stored)
+    }
+
     /// A call whose arguments could not be hashed: computed, uncached.
     fn unkeyed(&self, e: &KeyError) {
         tracing::warn!(target: "memo", function = self.name, "not cached: {e}");
@@ -482,11 +492,7 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
                 }
             };
         }
-        // A hit answers before the computation's future is set up. A value that does not
-        // decode is removed by `load_hit`, and the loop below then computes.
-        if let Some(stored) = self.store.hit(key.0)
-            && let Some(v) = self.load_hit(key, &stored)
-        {
+        if let Some(v) = self.async_hit(key) {
             return Ok(v);
         }
         let mut compute = Some(compute);
@@ -529,6 +535,11 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
     where
         F: Future<Output = T>,
     {
+        if let Ok(k) = &key
+            && let Some(v) = self.async_hit(*k)
+        {
+            return v;
+        }
         let compute = || async { Ok::<T, std::convert::Infallible>(compute().await) };
         match self.call_fallible_async(key, compute).await {
             Ok(v) => v,

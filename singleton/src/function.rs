@@ -136,6 +136,17 @@ impl<T> SingletonFn<T> {
         tracing::warn!(target: "singleton", function = self.name, "not cached: {e}");
     }
 
+    /// The hit path of the async entry points, synchronous: without `validate`, a hit answers
+    /// before the future of the slow path is built (building it, then moving it into the
+    /// caller's future, cost about as much as the hit).
+    #[inline]
+    fn async_hit(&self, key: Key) -> Option<Arc<T>> {
+        if self.validate.is_some() {
+            return None;
+        }
+        self.store.hit(key.0)
+    }
+
     fn spinner(&self) {
         if let Some(text) = self.spinner {
             cache_store::events::spinner("singleton", self.module, self.name, text);
@@ -196,10 +207,7 @@ impl<T> SingletonFn<T> {
                 return compute().await.map(Arc::new);
             }
         };
-        // Without `validate`, a hit answers before the creation's future is set up.
-        if self.validate.is_none()
-            && let Some(v) = self.store.hit(key.0)
-        {
+        if let Some(v) = self.async_hit(key) {
             return Ok(v);
         }
         let validate = self.validate.map(|v| move |value: &Arc<T>| v(value));
@@ -228,6 +236,11 @@ impl<T> SingletonFn<T> {
     where
         F: Future<Output = T>,
     {
+        if let Ok(k) = &key
+            && let Some(v) = self.async_hit(*k)
+        {
+            return v;
+        }
         let compute = || async { Ok::<T, std::convert::Infallible>(compute().await) };
         match self.call_fallible_async(key, compute).await {
             Ok(v) => v,

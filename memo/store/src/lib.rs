@@ -28,6 +28,7 @@
 //! ```
 
 pub mod clock;
+mod counter;
 pub mod events;
 mod pending;
 pub mod persist;

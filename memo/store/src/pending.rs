@@ -38,6 +38,13 @@ pub(crate) struct Pending {
     cv: Condvar,
 }
 
+impl Owner {
+    /// A blocking call on the current thread.
+    pub(crate) fn current_thread() -> Self {
+        Self::Thread(thread::current().id())
+    }
+}
+
 impl Pending {
     pub(crate) fn new(owner: Owner) -> Arc<Self> {
         Arc::new(Self {

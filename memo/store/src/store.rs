@@ -2,11 +2,17 @@
 //!
 //! # Concurrency
 //!
-//! One `Mutex` guards the map. It is held only for map operations and for cloning a stored value
+//! One `RwLock` guards the map. It is held only for map operations and for cloning a stored value
 //! out (an `Arc` or byte-buffer clone for memo and singleton); **user code never runs under it**:
 //! not the cached function, not `validate`, not `on_release`. That is what lets a cached function
 //! call other cached functions, or itself with other arguments, without deadlocking (the hazard
 //! dashmap documents and `cached` hit with per-key locks).
+//!
+//! A hit of an unbounded store takes the lock shared: concurrent hits, of one key or of many, do
+//! not wait for each other, and the hit counter is striped per thread (`crate::counter`) so they
+//! do not write one cache line either. Everything else takes it exclusive: misses, inserts and
+//! removals, an expired entry's removal, and a hit of a bounded store (`max_entries`), whose
+//! exact least-recently-used order is a write on every hit.
 //!
 //! Single flight: the first thread to miss a key registers a `Pending` marker and computes with
 //! the lock released; later threads that miss the same key wait on the marker's condition
@@ -23,13 +29,13 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use hashlink::LinkedHashMap;
 
 use crate::clock;
+use crate::counter::Counter;
 use crate::pending::{Owner, Pending};
 
 mod asynchronous;
@@ -155,9 +161,6 @@ struct Map<V> {
     pending: HashMap<u128, Arc<Pending>, FoldState>,
     bytes: usize,
     generation: u64,
-    /// Hits counted under the lock we already hold (one atomic read-modify-write less per hit);
-    /// hits that pass `validate` after the lock is released go to `Store::hits`.
-    hits: u64,
 }
 
 /// A concurrent map from `u128` keys to values `V` (cheap to clone: `Arc`s, byte buffers or
@@ -182,8 +185,8 @@ pub struct Store<V> {
     config: StoreConfig<V>,
     /// The cached function's name, for messages (empty: unnamed).
     name: &'static str,
-    map: Mutex<Map<V>>,
-    hits: AtomicU64,
+    map: RwLock<Map<V>>,
+    hits: Counter,
     misses: AtomicU64,
 }
 
@@ -261,7 +264,7 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> &str {
 impl<V> Drop for PendingGuard<'_, V> {
     fn drop(&mut self) {
         {
-            let mut map = self.store.lock();
+            let mut map = self.store.write();
             if let Some(p) = map.pending.get(&self.key)
                 && Arc::ptr_eq(p, &self.pending)
             {
@@ -273,16 +276,20 @@ impl<V> Drop for PendingGuard<'_, V> {
 }
 
 impl<V> Store<V> {
-    fn lock(&self) -> MutexGuard<'_, Map<V>> {
+    fn write(&self) -> RwLockWriteGuard<'_, Map<V>> {
         // Only our own code runs under this lock; a poisoned lock still holds a consistent map.
-        self.map.lock().unwrap_or_else(|e| e.into_inner())
+        self.map.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Map<V>> {
+        self.map.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Current counters.
     pub fn stats(&self) -> Stats {
-        let map = self.lock();
+        let map = self.read();
         Stats {
-            hits: self.hits.load(Ordering::Relaxed) + map.hits,
+            hits: self.hits.sum(),
             misses: self.misses.load(Ordering::Relaxed),
             entries: map.ready.len(),
             stored_bytes: map.bytes,
@@ -307,14 +314,13 @@ impl<V: Clone> Store<V> {
         Self {
             config,
             name,
-            map: Mutex::new(Map {
+            map: RwLock::new(Map {
                 ready: LinkedHashMap::with_hasher(FoldState::default()),
                 pending: HashMap::with_hasher(FoldState::default()),
                 bytes: 0,
                 generation: 0,
-                hits: 0,
             }),
-            hits: AtomicU64::new(0),
+            hits: Counter::default(),
             misses: AtomicU64::new(0),
         }
     }
@@ -340,8 +346,35 @@ impl<V: Clone> Store<V> {
         }
     }
 
-    /// Looks a key up under the lock: a live entry is refreshed (LRU) and cloned out; an expired
-    /// one is removed and its value pushed to `departed`.
+    /// The hit path under the shared (read) lock, which concurrent hits do not wait for: a live
+    /// entry of an unbounded store, cloned out. `None` when the caller must look under the
+    /// exclusive lock instead: no entry (a computation may be pending), an expired one (to be
+    /// removed), or a bounded store (a hit moves the entry in the recency order, a write).
+    #[inline]
+    fn read_hit(&self, key: u128) -> Option<(V, u64)> {
+        if self.config.max_entries.is_some() {
+            return None;
+        }
+        let map = self.read();
+        let e = map.ready.get(&key)?;
+        if self.config.ttl.is_some() && self.expired(e, clock::now()) {
+            return None;
+        }
+        Some((e.value.clone(), e.generation))
+    }
+
+    /// A hit or `None` (nothing counted): the read-locked path, then the exclusive one.
+    #[inline]
+    fn find(&self, key: u128, departed: &mut Vec<V>) -> Option<(V, u64)> {
+        if let Some(found) = self.read_hit(key) {
+            return Some(found);
+        }
+        let mut map = self.write();
+        self.lookup(&mut map, key, departed)
+    }
+
+    /// Looks a key up under the exclusive lock: a live entry is refreshed (LRU) and cloned out;
+    /// an expired one is removed and its value pushed to `departed`.
     #[inline]
     fn lookup(&self, map: &mut Map<V>, key: u128, departed: &mut Vec<V>) -> Option<(V, u64)> {
         // The hit path is what the primitives are judged by: read the clock only when there is
@@ -411,7 +444,7 @@ impl<V: Clone> Store<V> {
     pub fn insert_aged(&self, key: u128, value: V, age: Duration) {
         let mut departed = Vec::new();
         {
-            let mut map = self.lock();
+            let mut map = self.write();
             self.put(&mut map, key, value, age, &mut departed);
         }
         self.release(departed);
@@ -435,7 +468,7 @@ impl<V: Clone> Store<V> {
         compute: impl FnOnce() -> Result<Computed<R, V>, E>,
     ) -> Result<Got<R, V>, E> {
         loop {
-            let guard = match self.begin(key, validate, Owner::Thread(thread::current().id())) {
+            let guard = match self.begin(key, validate, Owner::current_thread) {
                 Begin::Hit(value) => return Ok(Got::Hit(value)),
                 Begin::Retry => continue,
                 Begin::Wait(pending) => {
@@ -452,32 +485,45 @@ impl<V: Clone> Store<V> {
     /// The first step of a lookup that computes on a miss, shared by the blocking and the async
     /// path: a (validated) hit, a computation to wait for, or this caller's turn to compute
     /// (the pending marker is registered and guarded). Never blocks, never holds the lock when
-    /// it returns.
+    /// it returns. `owner` is only asked on a miss: naming the current thread costs as much as
+    /// the rest of a hit.
     fn begin(
         &self,
         key: u128,
         validate: Option<&dyn Fn(&V) -> bool>,
-        owner: Owner,
+        owner: fn() -> Owner,
     ) -> Begin<'_, V> {
         let mut departed = Vec::new();
-        let mut map = self.lock();
-        if let Some((value, generation)) = self.lookup(&mut map, key, &mut departed) {
-            let Some(validate) = validate else {
-                map.hits += 1;
-                drop(map);
-                self.release(departed);
-                return Begin::Hit(value);
-            };
-            drop(map);
-            self.release(departed);
-            if validate(&value) {
-                self.hits.fetch_add(1, Ordering::Relaxed);
-                return Begin::Hit(value);
+        let (value, generation) = match self.read_hit(key) {
+            Some(found) => found,
+            None => {
+                let mut map = self.write();
+                match self.lookup(&mut map, key, &mut departed) {
+                    Some(found) => found,
+                    None => return self.begin_miss(map, key, departed, owner),
+                }
             }
-            drop(value);
-            self.remove_generation(key, generation);
-            return Begin::Retry;
+        };
+        // No lock is held from here on: `on_release` and `validate` are user code.
+        self.release(departed);
+        if validate.is_none_or(|validate| validate(&value)) {
+            self.hits.add_one();
+            return Begin::Hit(value);
         }
+        drop(value);
+        self.remove_generation(key, generation);
+        Begin::Retry
+    }
+
+    /// [`Store::begin`] after a miss under the exclusive lock: wait for the computation in
+    /// flight, or register this caller's.
+    fn begin_miss(
+        &self,
+        mut map: RwLockWriteGuard<'_, Map<V>>,
+        key: u128,
+        departed: Vec<V>,
+        owner: fn() -> Owner,
+    ) -> Begin<'_, V> {
         if let Some(pending) = map.pending.get(&key).cloned() {
             drop(map);
             self.release(departed);
@@ -495,7 +541,7 @@ impl<V: Clone> Store<V> {
             }
             return Begin::Wait(pending);
         }
-        let pending = Pending::new(owner);
+        let pending = Pending::new(owner());
         map.pending.insert(key, Arc::clone(&pending));
         drop(map);
         // The guard exists before any user code (an `on_release` hook) runs, so a panic
@@ -515,7 +561,7 @@ impl<V: Clone> Store<V> {
         if let Some(value) = computed.store {
             let mut departed = Vec::new();
             {
-                let mut map = self.lock();
+                let mut map = self.write();
                 self.put(&mut map, guard.key, value, computed.age, &mut departed);
             }
             drop(guard);
@@ -528,7 +574,7 @@ impl<V: Clone> Store<V> {
 
     fn remove_generation(&self, key: u128, generation: u64) {
         let removed = {
-            let mut map = self.lock();
+            let mut map = self.write();
             match map.ready.get(&key) {
                 Some(e) if e.generation == generation => {
                     let e = map.ready.remove(&key);
@@ -546,7 +592,7 @@ impl<V: Clone> Store<V> {
     /// Removes one entry; `true` if there was one.
     pub fn remove(&self, key: u128) -> bool {
         let removed = {
-            let mut map = self.lock();
+            let mut map = self.write();
             let e = map.ready.remove(&key);
             if let Some(e) = &e {
                 map.bytes -= e.size;
@@ -561,7 +607,7 @@ impl<V: Clone> Store<V> {
     /// Removes every entry (computations in flight still finish and store their value).
     pub fn clear(&self) {
         let departed: Vec<V> = {
-            let mut map = self.lock();
+            let mut map = self.write();
             map.bytes = 0;
             let ready = std::mem::replace(
                 &mut map.ready,
@@ -576,7 +622,7 @@ impl<V: Clone> Store<V> {
     pub fn sweep(&self) {
         let now = clock::now();
         let departed: Vec<V> = {
-            let mut map = self.lock();
+            let mut map = self.write();
             let dead: Vec<u128> = map
                 .ready
                 .iter()
@@ -597,7 +643,7 @@ impl<V: Clone> Store<V> {
 
     /// Whether a live (unexpired) entry exists, without touching recency or counters.
     pub fn contains(&self, key: u128) -> bool {
-        let map = self.lock();
+        let map = self.read();
         map.ready
             .get(&key)
             .is_some_and(|e| !self.expired(e, clock::now()))

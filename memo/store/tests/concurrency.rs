@@ -258,3 +258,59 @@ fn on_release_runs_outside_the_lock_and_may_use_the_store() {
         assert_eq!(released.load(Ordering::SeqCst), 2);
     });
 }
+
+/// A value whose clone, the one step of a hit done under the store's lock, waits until another
+/// hit is inside its own clone too. Only a lock that lets hits in side by side lets both clones
+/// finish; a lock that serializes hits would leave the first clone waiting forever.
+struct Rendezvous(Arc<Barrier>);
+
+impl Clone for Rendezvous {
+    fn clone(&self) -> Self {
+        self.0.wait();
+        Rendezvous(Arc::clone(&self.0))
+    }
+}
+
+#[test]
+fn concurrent_hits_of_an_unbounded_store_do_not_wait_for_each_other() {
+    bounded(Duration::from_secs(10), || {
+        let store: Store<Rendezvous> = Store::new(StoreConfig::default());
+        store.insert(1, Rendezvous(Arc::new(Barrier::new(2))));
+        thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    let got = store.get_or_compute(
+                        1,
+                        None,
+                        || -> Result<Computed<(), Rendezvous>, ()> {
+                            panic!("a stored key is a hit")
+                        },
+                    );
+                    assert!(matches!(got, Ok(Got::Hit(_))));
+                });
+            }
+        });
+        assert_eq!(store.stats().hits, 2);
+    });
+}
+
+#[test]
+fn hits_from_many_threads_are_all_counted() {
+    const THREADS: u64 = 40;
+    const CALLS: u64 = 500;
+    bounded(Duration::from_secs(30), || {
+        let store: Store<u64> = Store::new(StoreConfig::default());
+        store.insert(1, 7);
+        thread::scope(|s| {
+            for _ in 0..THREADS {
+                s.spawn(|| {
+                    for _ in 0..CALLS {
+                        assert_eq!(store.hit(1), Some(7));
+                    }
+                });
+            }
+        });
+        let stats = store.stats();
+        assert_eq!((stats.hits, stats.misses), (THREADS * CALLS, 0));
+    });
+}

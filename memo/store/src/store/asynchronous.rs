@@ -28,12 +28,10 @@ impl<V: Clone> Store<V> {
     #[inline]
     pub fn hit(&self, key: u128) -> Option<V> {
         let mut departed = Vec::new();
-        let found = {
-            let mut map = self.lock();
-            let found = self.lookup(&mut map, key, &mut departed);
-            map.hits += u64::from(found.is_some());
-            found
-        };
+        let found = self.find(key, &mut departed);
+        if found.is_some() {
+            self.hits.add_one();
+        }
         self.release(departed);
         found.map(|(value, _)| value)
     }
@@ -77,7 +75,7 @@ impl<V: Clone> Store<V> {
         let guard = loop {
             // The `Sync` reference is what the future holds across `.await`s (it stays `Send`).
             let plain = validate.map(|v| v as &dyn Fn(&V) -> bool);
-            match self.begin(key, plain, Owner::Task) {
+            match self.begin(key, plain, || Owner::Task) {
                 Begin::Hit(value) => return Ok(Got::Hit(value)),
                 Begin::Retry => {}
                 Begin::Wait(pending) => pending.wait_async().await,
