@@ -760,3 +760,51 @@ fn a_panicking_blocking_computation_releases_its_lease() {
     );
     assert_eq!(fragile(12), 12, "the function still works");
 }
+
+#[test]
+fn async_memory_false_callers_never_recompute_a_value_still_being_written() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memo(persist = "redis", memory = false)]
+    async fn replicated(x: u32) -> Vec<u32> {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        vec![x; 8]
+    }
+
+    let Some(server) = RedisServer::start("async_memory_false_callers_never_recompute") else {
+        return;
+    };
+    // Commands wait out the pause below instead of timing out.
+    let _s = serial(
+        &server,
+        memo::persist::RedisConfig {
+            command_timeout: Duration::from_secs(3),
+            ..memo::persist::RedisConfig::DEFAULT
+        },
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let first = tokio::spawn(replicated(5));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // The call holds the lease and computes; its write, handed to a worker when it
+        // returns, waits for the pause to end.
+        let _: () = server.cmd(&[b"CLIENT", b"PAUSE", b"600", b"WRITE"]);
+        assert_eq!(first.await.expect("no panic"), vec![5; 8]);
+        let entries = |keys: Vec<String>| keys.into_iter().filter(|k| !k.ends_with(":lease"));
+        assert_eq!(
+            entries(server.keys("memo:*")).count(),
+            0,
+            "returned before its write landed"
+        );
+        assert_eq!(server.keys("*:lease").len(), 1, "the lease is still held");
+        // A caller missing the key meanwhile waits on the lease, which is released only after
+        // the write, so it reads the value instead of computing it again.
+        assert_eq!(replicated(5).await, vec![5; 8]);
+        assert_eq!(RUNS.load(Ordering::SeqCst), 1, "read back, not recomputed");
+        assert_eq!(replicated::stats().hits, 1);
+    });
+    assert!(leases_gone_within(&server, Duration::from_secs(2)).is_some());
+}
