@@ -670,6 +670,24 @@ fn a_cancelled_async_computation_releases_its_lease() {
         Vec::<String>::new(),
         "nothing written"
     );
+
+    // The same without the memory layer (its own call path).
+    #[memo(persist = "redis", memory = false)]
+    async fn slow_replica(x: u32) -> u32 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        x * 3
+    }
+    rt.block_on(async {
+        let cancelled = tokio::time::timeout(Duration::from_millis(300), slow_replica(4)).await;
+        assert!(cancelled.is_err(), "cancelled mid-computation");
+    });
+    assert_eq!(RUNS.load(Ordering::SeqCst), 2, "the body had started");
+    assert!(
+        leases_gone_within(&server, lease / 5).is_some(),
+        "the cancelled call's lease is still held (PTTL {:?})",
+        lease_pttl(&server)
+    );
 }
 
 #[test]
