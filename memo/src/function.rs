@@ -463,7 +463,8 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
     /// write of a computed value to Redis (then the lease's release) is handed to a worker
     /// without waiting, so the value is never held across an `.await`: until that write lands,
     /// a reader elsewhere can miss it (callers missing the same key wait on the lease instead).
-    /// A disk write is one small file, written on the calling task.
+    /// A disk write is one small file, written on the calling task. A call dropped while it
+    /// holds the Redis lease (or while a worker takes it) releases it on a worker at once.
     pub async fn call_fallible_async<E, F>(
         &self,
         key: Result<Key, KeyError>,

@@ -574,3 +574,268 @@ fn async_calls_wait_for_redis_without_blocking_the_executor() {
     });
     let _: () = server.cmd(&[b"CLIENT", b"UNPAUSE"]);
 }
+
+/// Polls until no lease key is left (or `within` passed); how long that took, `None` if a lease
+/// was still there at the end.
+fn leases_gone_within(server: &RedisServer, within: Duration) -> Option<Duration> {
+    let started = std::time::Instant::now();
+    loop {
+        if server.keys("*:lease").is_empty() {
+            return Some(started.elapsed());
+        }
+        if started.elapsed() >= within {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// How many `SET` commands the server has run (`INFO commandstats`).
+fn set_calls(server: &RedisServer) -> u64 {
+    let info: String = server.cmd(&[b"INFO", b"commandstats"]);
+    info.lines()
+        .find_map(|l| l.strip_prefix("cmdstat_set:calls="))
+        .map_or(0, |rest| {
+            rest.split(',')
+                .next()
+                .unwrap_or("0")
+                .parse()
+                .expect("a count")
+        })
+}
+
+/// The lease's own expiry, for messages: what the others would wait without a release.
+fn lease_pttl(server: &RedisServer) -> Vec<(String, i64)> {
+    server
+        .keys("*:lease")
+        .into_iter()
+        .map(|k| {
+            let pttl: i64 = server.cmd(&[b"PTTL", k.as_bytes()]);
+            (k, pttl)
+        })
+        .collect()
+}
+
+#[test]
+fn a_cancelled_async_computation_releases_its_lease() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memo(persist = "redis")]
+    async fn slow_remote(x: u32) -> u32 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        x * 2
+    }
+
+    let Some(server) = RedisServer::start("a_cancelled_async_computation_releases_its_lease")
+    else {
+        return;
+    };
+    // Commands wait out the pause below instead of timing out.
+    let _s = serial(
+        &server,
+        memo::persist::RedisConfig {
+            command_timeout: Duration::from_secs(3),
+            ..memo::persist::RedisConfig::DEFAULT
+        },
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let dropping = rt.block_on(async {
+        let mut call = Box::pin(slow_remote(4));
+        let cancelled = tokio::time::timeout(Duration::from_millis(300), &mut call).await;
+        assert!(cancelled.is_err(), "still computing");
+        assert_eq!(server.keys("*:lease").len(), 1, "the call holds the lease");
+        // With writes paused, a release on the dropping thread would block it for the pause.
+        let _: () = server.cmd(&[b"CLIENT", b"PAUSE", b"800", b"WRITE"]);
+        let started = std::time::Instant::now();
+        drop(call);
+        started.elapsed()
+    });
+    assert_eq!(RUNS.load(Ordering::SeqCst), 1, "the body had started");
+    assert!(
+        dropping < Duration::from_millis(400),
+        "dropping the call waited {dropping:?} for Redis on the executor's thread"
+    );
+    let lease = memo::persist::redis_config().single_flight.lease;
+    let gone = leases_gone_within(&server, lease / 5);
+    assert!(
+        gone.is_some(),
+        "the cancelled call's lease is still held (PTTL {:?}): others would wait for it to expire",
+        lease_pttl(&server)
+    );
+    assert_eq!(
+        server.keys("memo:*"),
+        Vec::<String>::new(),
+        "nothing written"
+    );
+
+    // The same without the memory layer (its own call path).
+    #[memo(persist = "redis", memory = false)]
+    async fn slow_replica(x: u32) -> u32 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        x * 3
+    }
+    rt.block_on(async {
+        let cancelled = tokio::time::timeout(Duration::from_millis(300), slow_replica(4)).await;
+        assert!(cancelled.is_err(), "cancelled mid-computation");
+    });
+    assert_eq!(RUNS.load(Ordering::SeqCst), 2, "the body had started");
+    assert!(
+        leases_gone_within(&server, lease / 5).is_some(),
+        "the cancelled call's lease is still held (PTTL {:?})",
+        lease_pttl(&server)
+    );
+}
+
+#[test]
+fn a_lease_taken_after_the_caller_was_cancelled_is_released() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memo(persist = "redis")]
+    async fn contended(x: u32) -> u32 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        x + 7
+    }
+
+    let Some(server) = RedisServer::start("a_lease_taken_after_the_caller_was_cancelled") else {
+        return;
+    };
+    // Commands wait out the pause below instead of timing out.
+    let _s = serial(
+        &server,
+        memo::persist::RedisConfig {
+            command_timeout: Duration::from_secs(3),
+            ..memo::persist::RedisConfig::DEFAULT
+        },
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    // Writes wait 600 ms, reads do not: the call's read misses, then its `SET NX` of the lease
+    // waits on a persistence worker while the caller is cancelled; the worker takes the lease
+    // once the pause ends, for a caller that is gone.
+    let _: () = server.cmd(&[b"CLIENT", b"PAUSE", b"600", b"WRITE"]);
+    let paused = std::time::Instant::now();
+    rt.block_on(async {
+        let cancelled = tokio::time::timeout(Duration::from_millis(150), contended(1)).await;
+        assert!(
+            cancelled.is_err(),
+            "cancelled while the lease was being taken"
+        );
+    });
+    assert_eq!(RUNS.load(Ordering::SeqCst), 0, "cancelled before computing");
+    let lease = memo::persist::redis_config().single_flight.lease;
+    // The worker's `SET NX` runs when the pause ends (the only `SET` so far on this server).
+    while set_calls(&server) == 0 {
+        assert!(paused.elapsed() < lease, "the lease was never taken");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let gone = leases_gone_within(&server, lease / 5);
+    assert!(
+        gone.is_some(),
+        "the lease taken for the cancelled call is still held (PTTL {:?})",
+        lease_pttl(&server)
+    );
+    // The next caller computes at once instead of waiting for the lease to expire.
+    let started = std::time::Instant::now();
+    assert_eq!(rt.block_on(contended(1)), 8);
+    assert_eq!(RUNS.load(Ordering::SeqCst), 1);
+    assert!(
+        started.elapsed() < lease / 5,
+        "the next call waited {:?}",
+        started.elapsed()
+    );
+    // The write and the release run on a worker: done before the next test points memo at
+    // its own server.
+    assert!(leases_gone_within(&server, lease / 5).is_some());
+}
+
+#[test]
+fn a_panicking_blocking_computation_releases_its_lease() {
+    #[memo(persist = "redis")]
+    fn fragile(x: u32) -> u32 {
+        assert!(x != 13, "unlucky argument");
+        x
+    }
+
+    let Some(server) = RedisServer::start("a_panicking_blocking_computation_releases_its_lease")
+    else {
+        return;
+    };
+    // A loaded machine must not turn the lease's commands into client-side timeouts.
+    let _s = serial(
+        &server,
+        memo::persist::RedisConfig {
+            command_timeout: Duration::from_secs(3),
+            ..memo::persist::RedisConfig::DEFAULT
+        },
+    );
+    let capture = Capture::default();
+    let panicked = capture.run(|| std::panic::catch_unwind(|| fragile(13)));
+    assert_eq!(set_calls(&server), 1, "the call took the lease");
+    assert!(panicked.is_err(), "the body panicked");
+    // Released on the unwinding thread before the panic reached us: no wait needed.
+    assert_eq!(
+        lease_pttl(&server),
+        Vec::<(String, i64)>::new(),
+        "lease released by the unwinding call; events: {:?}",
+        capture.events()
+    );
+    assert_eq!(
+        server.keys("memo:*"),
+        Vec::<String>::new(),
+        "nothing written"
+    );
+    assert_eq!(fragile(12), 12, "the function still works");
+}
+
+#[test]
+fn async_memory_false_callers_never_recompute_a_value_still_being_written() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memo(persist = "redis", memory = false)]
+    async fn replicated(x: u32) -> Vec<u32> {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        vec![x; 8]
+    }
+
+    let Some(server) = RedisServer::start("async_memory_false_callers_never_recompute") else {
+        return;
+    };
+    // Commands wait out the pause below instead of timing out.
+    let _s = serial(
+        &server,
+        memo::persist::RedisConfig {
+            command_timeout: Duration::from_secs(3),
+            ..memo::persist::RedisConfig::DEFAULT
+        },
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let first = tokio::spawn(replicated(5));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // The call holds the lease and computes; its write, handed to a worker when it
+        // returns, waits for the pause to end.
+        let _: () = server.cmd(&[b"CLIENT", b"PAUSE", b"600", b"WRITE"]);
+        assert_eq!(first.await.expect("no panic"), vec![5; 8]);
+        let entries = |keys: Vec<String>| keys.into_iter().filter(|k| !k.ends_with(":lease"));
+        assert_eq!(
+            entries(server.keys("memo:*")).count(),
+            0,
+            "returned before its write landed"
+        );
+        assert_eq!(server.keys("*:lease").len(), 1, "the lease is still held");
+        // A caller missing the key meanwhile waits on the lease, which is released only after
+        // the write, so it reads the value instead of computing it again.
+        assert_eq!(replicated(5).await, vec![5; 8]);
+        assert_eq!(RUNS.load(Ordering::SeqCst), 1, "read back, not recomputed");
+        assert_eq!(replicated::stats().hits, 1);
+    });
+    assert!(leases_gone_within(&server, Duration::from_secs(2)).is_some());
+}

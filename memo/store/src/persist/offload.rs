@@ -89,7 +89,9 @@ struct Slot<R> {
     waker: Option<Waker>,
 }
 
-/// The result of an [`offload`]ed closure. Dropping it does not stop the closure.
+/// The result of an [`offload`]ed closure. Dropping it does not stop the closure: a result
+/// nobody takes is dropped, on the worker if the closure finishes later, else with this future,
+/// so a result that owns a resource (a lease) gives it back through its own `Drop`.
 pub struct Offloaded<R> {
     slot: Arc<Mutex<Slot<R>>>,
 }
@@ -158,6 +160,28 @@ mod tests {
         });
         let payload = caught.expect_err("the panic is resumed");
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"in the job"));
+    }
+
+    #[test]
+    fn a_result_nobody_awaits_is_dropped() {
+        struct Signals(std::sync::mpsc::Sender<()>);
+        impl Drop for Signals {
+            fn drop(&mut self) {
+                let _ = self.0.send(());
+            }
+        }
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let (dropped, was_dropped) = std::sync::mpsc::channel();
+        let job = offload(move || {
+            wait.recv().expect("released by the test");
+            Signals(dropped)
+        });
+        // Cancelled before the job finished: the worker drops the result.
+        drop(job);
+        go.send(()).expect("job alive");
+        was_dropped
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the abandoned result was dropped");
     }
 
     #[test]

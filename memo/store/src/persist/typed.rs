@@ -49,12 +49,20 @@ pub enum Claim<T> {
 }
 
 /// The lease on computing one entry of a shared store, released on drop.
+///
+/// A lease taken for an async caller ([`Persisted::claim_async`]) is released on a persistence
+/// worker when dropped, so a cancelled call (its future dropped mid-computation, or while the
+/// lease was being taken) neither blocks its executor on the backend nor keeps other processes
+/// waiting until the lease expires. A lease of a blocking caller is released on its own thread
+/// (also while a panic unwinds), before the call returns.
 #[derive(Debug)]
 pub struct Lease {
     backend: &'static dyn Backend,
     key: EntryKey,
     token: u64,
-    /// Already handed to a worker by [`Lease::release_in_background`].
+    /// Released on a worker when dropped (the lease of an async caller).
+    background: bool,
+    /// Already released, or handed to a worker to release.
     released: bool,
 }
 
@@ -65,6 +73,12 @@ impl Lease {
         self.released = true;
         let (backend, key, token) = (self.backend, self.key, self.token);
         super::offload::detach(move || Self::release(backend, key, token));
+    }
+
+    /// Releases the lease on this thread (a persistence worker that has just written the value).
+    fn release_here(mut self) {
+        self.released = true;
+        Self::release(self.backend, self.key, self.token);
     }
 
     fn release(backend: &'static dyn Backend, key: EntryKey, token: u64) {
@@ -80,9 +94,12 @@ impl Drop for Lease {
         if self.released {
             return;
         }
-        if let Err(e) = self.backend.release_lease(self.key, self.token) {
-            // It expires on its own; a failure here only delays other waiters until then.
-            tracing::debug!(target: "cache_store::persist", "cannot release a lease: {e}");
+        self.released = true;
+        let (backend, key, token) = (self.backend, self.key, self.token);
+        if self.background {
+            super::offload::detach(move || Self::release(backend, key, token));
+        } else {
+            Self::release(backend, key, token);
         }
     }
 }
@@ -388,7 +405,9 @@ impl<T> Persisted<T> {
         let (backend, config) = (self.backend, self.config);
         super::offload::detach(move || {
             report_put(&config, backend.put(&header, &payload));
-            drop(lease);
+            if let Some(lease) = lease {
+                lease.release_here();
+            }
         });
     }
 
@@ -421,6 +440,7 @@ impl<T> Persisted<T> {
                         backend: self.backend,
                         key,
                         token,
+                        background: false,
                         released: false,
                     };
                     // The previous holder may have saved the value between our last look and
@@ -466,14 +486,21 @@ impl<T> Persisted<T> {
         let backend = self.backend;
         let start = Instant::now();
         loop {
-            match super::offload::offload(move || backend.try_lease(key, flight.lease)).await {
-                Ok(Some(token)) => {
-                    let lease = Lease {
+            // The lease is made on the worker: if this future is dropped before it takes the
+            // result, the worker drops the lease with it, which releases it.
+            let taken = super::offload::offload(move || {
+                backend.try_lease(key, flight.lease).map(|token| {
+                    token.map(|token| Lease {
                         backend,
                         key,
                         token,
+                        background: true,
                         released: false,
-                    };
+                    })
+                })
+            });
+            match taken.await {
+                Ok(Some(lease)) => {
                     return match self.load_async(value_key).await {
                         Some(found) => Claim::Found(found),
                         None => Claim::Compute(Some(lease)),
