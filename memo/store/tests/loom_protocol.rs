@@ -259,6 +259,59 @@ fn hit_racing_clear_never_returns_cleared_value() {
     }
 }
 
+/// (3b) `clear()` racing two callers of one key, one computing while the other waits or hits:
+/// nobody is left waiting (loom reports a deadlock), a caller either computes its own value or
+/// hits the other's, a second computation happens only if the clear removed the first value,
+/// and every stored value is released exactly once (by the clear or the final one).
+#[test]
+fn clear_racing_a_computation_in_flight() {
+    check("clear during computation", || {
+        let released = Arc::new(Mutex::new(Vec::new()));
+        let s = store(None, Some(Arc::clone(&released)));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let clearer = {
+            let s = Arc::clone(&s);
+            thread::spawn(move || s.clear())
+        };
+        let other = {
+            let (s, runs) = (Arc::clone(&s), Arc::clone(&runs));
+            thread::spawn(move || compute(&s, 1, 3, &runs))
+        };
+        let mine = compute(&s, 1, 2, &runs);
+        let theirs = other.join().unwrap();
+        clearer.join().unwrap();
+        let computed: Vec<u32> = [&mine, &theirs]
+            .into_iter()
+            .filter_map(|g| match g {
+                Got::Computed(v) => Some(*v),
+                Got::Hit(_) => None,
+            })
+            .collect();
+        assert_eq!(computed.len(), runs.load(SeqCst));
+        match (&mine, &theirs) {
+            (Got::Computed(2), Got::Hit(2)) | (Got::Hit(3), Got::Computed(3)) => {}
+            (Got::Computed(2), Got::Computed(3)) => {
+                // Only a clear between the first value's insertion and the second lookup makes
+                // the second caller compute: the first value was released.
+                assert!(
+                    released.lock().unwrap().len() == 1,
+                    "two computations, no clear"
+                );
+            }
+            other => panic!("unexpected outcomes {other:?}"),
+        }
+        s.clear();
+        let mut released = released.lock().unwrap().clone();
+        released.sort_unstable();
+        let mut stored = computed;
+        stored.sort_unstable();
+        assert_eq!(
+            released, stored,
+            "each stored value must be released exactly once"
+        );
+    });
+}
+
 /// (4) Inserts and a computation beyond `max_entries` racing hits: the bound holds whenever a
 /// thread looks, the byte count matches the entries, and every value that ever entered the
 /// store is released exactly once (evicted, replaced or finally cleared): none twice, none lost.
