@@ -10,8 +10,7 @@
 //! the old owner before the first of the next). Threads beyond the owned stripes, and calls made
 //! while a thread's locals are being destroyed, add atomically to one shared stripe.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use crate::sync::{AtomicU64, Mutex, Ordering};
 
 /// Stripes owned by one thread each; the shared stripe comes after them.
 const OWNED: usize = 16;
@@ -37,7 +36,16 @@ impl Default for Counter {
 }
 
 /// Stripe indices free to claim, and the next never-claimed one.
+#[cfg(not(loom))]
 static FREE: Mutex<(Vec<usize>, usize)> = Mutex::new((Vec::new(), 0));
+
+// In the loom model check the list is a static of one explored execution (a process-wide one
+// would make executions differ, which loom cannot replay), and stripes are not handed back: loom
+// drops a thread's locals after the model's main thread, and its statics with it, may be gone.
+#[cfg(loom)]
+loom::lazy_static! {
+    static ref FREE: Mutex<(Vec<usize>, usize)> = Mutex::new((Vec::new(), 0));
+}
 
 /// This thread's stripe; `None` when all are owned (the thread uses the shared one).
 struct Slot(Option<usize>);
@@ -56,6 +64,7 @@ impl Slot {
     }
 }
 
+#[cfg(not(loom))]
 impl Drop for Slot {
     fn drop(&mut self) {
         if let Some(i) = self.0 {
@@ -64,7 +73,7 @@ impl Drop for Slot {
     }
 }
 
-thread_local! {
+crate::sync::thread_local! {
     static SLOT: Slot = Slot::claim();
 }
 

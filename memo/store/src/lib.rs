@@ -34,6 +34,7 @@ mod pending;
 pub mod persist;
 pub mod registry;
 pub mod store;
+mod sync;
 #[cfg(feature = "testing")]
 pub mod testing;
 

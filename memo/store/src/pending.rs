@@ -11,9 +11,10 @@
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Waker};
-use std::thread::{self, ThreadId};
+
+use crate::sync::thread::{self, ThreadId};
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// Who runs a computation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,20 +55,23 @@ impl Pending {
         })
     }
 
-    fn waiters(&self) -> std::sync::MutexGuard<'_, Waiters> {
+    fn waiters(&self) -> MutexGuard<'_, Waiters> {
         // Only this module's code runs under the lock; a poisoned one still holds valid state.
         self.waiters.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    // The methods on `Arc<Self>` are associated functions (`this`), not methods: loom's `Arc`, which
+    // replaces std's in the model check, cannot be a `self` type.
+
     /// The identity used on the polling stack.
-    fn id(self: &Arc<Self>) -> usize {
-        Arc::as_ptr(self) as usize
+    fn id(this: &Arc<Self>) -> usize {
+        Arc::as_ptr(this) as usize
     }
 
     /// Whether the caller on this thread is the computation it would wait for: waiting would
     /// never end.
-    pub(crate) fn is_own(self: &Arc<Self>) -> bool {
-        self.owner == Owner::Thread(thread::current().id()) || Polling::contains(self.id())
+    pub(crate) fn is_own(this: &Arc<Self>) -> bool {
+        this.owner == Owner::Thread(thread::current().id()) || Polling::contains(Self::id(this))
     }
 
     /// Blocks this thread until the computation finishes (or is abandoned).
@@ -80,9 +84,9 @@ impl Pending {
 
     /// A future that is ready when the computation finishes (or is abandoned). Dropping it
     /// before then affects nobody else.
-    pub(crate) fn wait_async(self: Arc<Self>) -> Wait {
+    pub(crate) fn wait_async(this: Arc<Self>) -> Wait {
         Wait {
-            pending: self,
+            pending: this,
             slot: None,
         }
     }
@@ -102,8 +106,8 @@ impl Pending {
     }
 
     /// Marks this computation as being polled on this thread until the returned guard drops.
-    pub(crate) fn polling(self: &Arc<Self>) -> Polling {
-        let id = self.id();
+    pub(crate) fn polling(this: &Arc<Self>) -> Polling {
+        let id = Self::id(this);
         POLLING.with(|s| s.borrow_mut().push(id));
         Polling { id }
     }
@@ -149,9 +153,15 @@ impl Drop for Wait {
     }
 }
 
+#[cfg(not(loom))]
 thread_local! {
     /// Async computations being polled on this thread, innermost last.
     static POLLING: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+// Loom's `thread_local!` (one per model thread) takes no `const` initializer.
+#[cfg(loom)]
+loom::thread_local! {
+    static POLLING: RefCell<Vec<usize>> = RefCell::new(Vec::new());
 }
 
 /// Keeps one computation on this thread's polling stack; removes it when dropped (after the

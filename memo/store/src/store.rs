@@ -28,8 +28,6 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use hashlink::LinkedHashMap;
@@ -37,6 +35,7 @@ use hashlink::LinkedHashMap;
 use crate::clock;
 use crate::counter::Counter;
 use crate::pending::{Owner, Pending};
+use crate::sync::{Arc, AtomicU64, Ordering, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 mod asynchronous;
 pub use asynchronous::returning;
@@ -527,7 +526,7 @@ impl<V: Clone> Store<V> {
         if let Some(pending) = map.pending.get(&key).cloned() {
             drop(map);
             self.release(departed);
-            if pending.is_own() {
+            if Pending::is_own(&pending) {
                 let function = if self.name.is_empty() {
                     "a cached function".to_string()
                 } else {

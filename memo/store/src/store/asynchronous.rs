@@ -10,7 +10,7 @@
 use std::future::{Future, poll_fn};
 
 use super::{Begin, Computed, Got, Store};
-use crate::pending::Owner;
+use crate::pending::{Owner, Pending};
 
 impl<V: Clone> Store<V> {
     /// A hit, counted, or `None` without counting anything (no validation): the fast path of an
@@ -78,11 +78,11 @@ impl<V: Clone> Store<V> {
             match self.begin(key, plain, || Owner::Task) {
                 Begin::Hit(value) => return Ok(Got::Hit(value)),
                 Begin::Retry => {}
-                Begin::Wait(pending) => pending.wait_async().await,
+                Begin::Wait(pending) => Pending::wait_async(pending).await,
                 Begin::Compute(guard) => break guard,
             }
         };
-        let pending = std::sync::Arc::clone(&guard.pending);
+        let pending = crate::sync::Arc::clone(&guard.pending);
         // Boxed: the body's future can be large, and inline it would make every call's future
         // (hits included, which never reach this point) as large, to be set up on each call.
         // One allocation per computation is nothing next to the computation.
@@ -93,7 +93,7 @@ impl<V: Clone> Store<V> {
         let computed = poll_fn(|cx| {
             // On the polling stack while the body runs, so that the body awaiting this same
             // key is recognised as recursion (see `crate::pending`).
-            let _polling = pending.polling();
+            let _polling = Pending::polling(&pending);
             fut.as_mut().poll(cx)
         })
         .await?;
