@@ -137,10 +137,18 @@ fn every_cache_matches_its_eviction_model_and_every_policy_has_a_plausible_ratio
     let expect = |v: Variant, eviction: Eviction| {
         let r = hit_ratio(v, ops).unwrap();
         let hits = model_hits(eviction, functions::CAPACITY, ops);
-        assert_eq!((r.hits, r.ops), (hits, ops as u64), "{v:?} is not {eviction:?}");
+        assert_eq!(
+            (r.hits, r.ops),
+            (hits, ops as u64),
+            "{v:?} is not {eviction:?}"
+        );
     };
     // Memo and singleton evict by CLOCK; `cached`'s `SizedCache` is an exact LRU.
-    for v in [Variant::MemoSerialized, Variant::MemoCow, Variant::Singleton] {
+    for v in [
+        Variant::MemoSerialized,
+        Variant::MemoCow,
+        Variant::Singleton,
+    ] {
         expect(v, Eviction::Clock);
     }
     expect(Variant::CachedClone, Eviction::Lru);
