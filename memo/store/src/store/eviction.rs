@@ -11,13 +11,12 @@
 //!   evicted. Every referenced entry is passed over at most once, so one eviction visits at most
 //!   every entry plus one.
 
-use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering;
 
 use hashlink::LinkedHashMap;
 
-use super::Entry;
+use super::{Entry, FoldState};
 
 /// The eviction policy of a bounded store ([`StoreConfig::max_entries`]); unbounded stores evict
 /// nothing and ignore it.
@@ -72,13 +71,10 @@ impl Referenced {
 }
 
 /// Removes the entry `policy` evicts next, or `None` when the map is empty.
-pub(super) fn evict_one<V, S: BuildHasher>(
-    ready: &mut LinkedHashMap<u128, Entry<V>, S>,
+pub(super) fn evict_one<V>(
+    ready: &mut LinkedHashMap<u128, Entry<V>, FoldState>,
     policy: Eviction,
-) -> Option<Entry<V>>
-where
-    u128: Hash,
-{
+) -> Option<Entry<V>> {
     match policy {
         Eviction::Lru => ready.pop_front().map(|(_, e)| e),
         Eviction::Clock => loop {
