@@ -192,6 +192,8 @@ impl<T: Send + Sync + 'static> LegacyFn<T> {
             store: Store::new(StoreConfig {
                 ttl: options.ttl,
                 max_entries: options.max_entries,
+                // `st.cache`'s `TTLCache` evicts the least recently used entry.
+                eviction: cache_store::Eviction::Lru,
                 weigh: |_| 0,
                 on_release: None,
             }),

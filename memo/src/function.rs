@@ -28,7 +28,7 @@ const ROUND_TRIP_FIX: &str = "Cache it with `#[memo(storage = \"clone\")]` (the 
 pub struct MemoOptions<T> {
     /// Time to live, from insertion, in memory and on disk.
     pub ttl: Option<Duration>,
-    /// LRU bound of the memory layer.
+    /// Bound of the memory layer (CLOCK eviction).
     pub max_entries: Option<usize>,
     /// Spinner text, emitted as a tracing event on every miss.
     pub spinner: Option<&'static str>,
@@ -157,6 +157,9 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
                 StoreConfig {
                     ttl: options.ttl,
                     max_entries: options.max_entries,
+                    // CLOCK, not Streamlit's exact LRU: hits of a bounded cache then take the
+                    // store's lock shared and do not wait for each other.
+                    eviction: cache_store::Eviction::Clock,
                     weigh: ops.weigh,
                     on_release: None,
                 },

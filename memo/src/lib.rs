@@ -28,7 +28,7 @@
 //! | option | meaning |
 //! |---|---|
 //! | `ttl = 90` / `"1h30m"` / `Duration` expr | entries expire this long after insertion (memory and disk) |
-//! | `max_entries = N` | keep at most N entries, evicting the least recently used |
+//! | `max_entries = N` | keep at most N entries, evicting by CLOCK (an entry read since eviction last passed it gets a second chance; close to least recently used, and hits need no exclusive lock) |
 //! | `persist = "disk"` (or `true`) | also store entries on disk (see [Persistence](#persistence)) |
 //! | `persist = "redis"` | also store entries in Redis, shared by every process using the server (feature `redis`; see [Redis](#redis)) |
 //! | `memory = false` | with `persist`: no in-memory layer, every call reads the persisted store (for replicas that must agree at once; see [Redis](#redis)) |

@@ -1,4 +1,4 @@
-//! TTL and LRU of a `#[memo]` function against a reference model, under the
+//! TTL and CLOCK eviction of a `#[memo]` function against a reference model, under the
 //! per-thread `MockClock` (so every cached call happens on the test thread), plus Streamlit's
 //! `CommonCacheTTLTest`.
 
@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use cache_store::Eviction;
 use cache_store::clock::MockClock;
 use cache_store::testing::Model;
 use memo::memo;
@@ -44,15 +45,15 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
 
     #[test]
-    fn ttl_and_lru_match_the_reference_model(ops in proptest::collection::vec(op(), 1..50)) {
+    fn ttl_and_clock_eviction_match_the_reference_model(ops in proptest::collection::vec(op(), 1..50)) {
         let clock = MockClock::install();
         bounded::clear();
         // The reference: key -> the run number cached for it.
-        let mut model: Model<usize, u8> = Model::new(Some(TTL), Some(MAX));
+        let mut model: Model<usize, u8> = Model::with_eviction(Some(TTL), Some(MAX), Eviction::Clock);
         for (step, op) in ops.iter().enumerate() {
             match *op {
                 Op::Call(k) => {
-                    // A read refreshes recency, not the TTL; an expired entry is dropped.
+                    // A read flags the entry referenced, not its TTL; an expired entry is dropped.
                     let live = model.lookup(&k).copied();
                     let before = RUNS.load(Ordering::SeqCst);
                     let (got_k, run) = bounded(k);
@@ -161,21 +162,30 @@ fn check_ttl_schedule(
 }
 
 #[test]
-fn lru_evicts_the_least_recently_used_and_reads_refresh_it() {
+fn clock_gives_a_read_entry_a_second_chance() {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     #[memo(max_entries = 2)]
     fn f(x: u8) -> u8 {
         RUNS.fetch_add(1, Ordering::SeqCst);
         x
     }
+    let runs = || RUNS.load(Ordering::SeqCst);
     f(1);
     f(2);
-    f(1); // 1 is now more recent than 2
-    f(3); // evicts 2
-    assert_eq!(RUNS.load(Ordering::SeqCst), 3);
-    f(1);
+    f(1); // 1 is referenced
+    f(3); // passes over 1 (unflagging it), evicts 2, never read
+    assert_eq!(runs(), 3);
     f(3);
-    assert_eq!(RUNS.load(Ordering::SeqCst), 3, "1 and 3 survived");
-    f(2);
-    assert_eq!(RUNS.load(Ordering::SeqCst), 4, "2 was evicted");
+    f(1); // 1 is now the most recently read
+    assert_eq!(runs(), 3, "1 and 3 survived");
+    f(2); // both read: one pass unflags both, then 1, the first in line, goes
+    assert_eq!(runs(), 4, "2 was evicted");
+    f(3);
+    assert_eq!(
+        runs(),
+        4,
+        "3 survived, though read before 1: exact LRU would have evicted it"
+    );
+    f(1);
+    assert_eq!(runs(), 5, "1 was evicted");
 }

@@ -13,7 +13,7 @@ use crate::Shareable;
 pub struct SingletonOptions<T> {
     /// Time to live, from insertion.
     pub ttl: Option<Duration>,
-    /// LRU bound.
+    /// Bound (CLOCK eviction).
     pub max_entries: Option<usize>,
     /// Spinner text, emitted as a tracing event on every miss.
     pub spinner: Option<&'static str>,
@@ -122,6 +122,9 @@ impl<T> SingletonFn<T> {
                 StoreConfig {
                     ttl: options.ttl,
                     max_entries: options.max_entries,
+                    // CLOCK, not Streamlit's exact LRU: hits of a bounded cache then take the
+                    // store's lock shared and do not wait for each other.
+                    eviction: cache_store::Eviction::Clock,
                     weigh: |_| std::mem::size_of::<T>(),
                     on_release,
                 },

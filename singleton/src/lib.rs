@@ -31,7 +31,7 @@
 //! | option | meaning |
 //! |---|---|
 //! | `ttl = 90` / `"1h30m"` / `Duration` expr | entries expire this long after insertion |
-//! | `max_entries = N` | keep at most N objects, evicting the least recently used |
+//! | `max_entries = N` | keep at most N objects, evicting by CLOCK (an object read since eviction last passed it gets a second chance; close to least recently used, and hits need no exclusive lock) |
 //! | `validate = path` | `fn(&T) -> bool` called on every hit; `false` drops the object and creates a new one |
 //! | `on_release = path` | `fn(&T)` called once for every object that leaves the cache (expiry, eviction, failed validation, clear), never under a lock; if it panics for one object, the others still get released and the first panic then reaches the caller that made them leave |
 //! | `show_spinner = false` / `"text"` | by default (`true`, as in Streamlit) each miss emits the `tracing` event ``Running `f(...)`.`` (see `cache_store::events`); `false` turns it off, a string gives other text |

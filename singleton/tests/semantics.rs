@@ -1,5 +1,5 @@
 //! `#[singleton]` semantics (`st.cache_resource`'s, and what Streamlit's tests check): one shared object per
-//! key, identity across calls and threads until cleared or expired, the underscore rule, TTL/LRU
+//! key, identity across calls and threads until cleared or expired, the underscore rule, TTL/CLOCK
 //! and `on_release` against a reference model, validate, clearing, single creation under
 //! contention, nesting, panics, `Result`, and types that are neither `Clone` nor `Serialize`.
 
@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use cache_store::Eviction;
 use cache_store::clock::MockClock;
 use cache_store::testing::{Model, bounded};
 use proptest::prelude::*;
@@ -22,7 +23,7 @@ fn get(c: &AtomicUsize) -> usize {
     c.load(Ordering::SeqCst)
 }
 
-// Identity, TTL, LRU and on_release against a model.
+// Identity, TTL, CLOCK eviction and on_release against a model.
 
 #[derive(Debug)]
 struct Obj {
@@ -71,7 +72,7 @@ proptest! {
         modeled::clear();
         RELEASED.lock().unwrap().clear();
         // The reference: key -> the Arc we were given.
-        let mut model: Model<Arc<Obj>, u8> = Model::new(Some(10), Some(3));
+        let mut model: Model<Arc<Obj>, u8> = Model::with_eviction(Some(10), Some(3), Eviction::Clock);
         // The serials the model says departed so far, in order.
         let mut released: Vec<usize> = Vec::new();
         for (step, op) in ops.iter().enumerate() {

@@ -154,7 +154,7 @@ pub fn hit_ratio_table(results: &Results) -> String {
 
 fn policy(v: Variant) -> &'static str {
     match v {
-        Variant::MemoSerialized | Variant::MemoCow | Variant::Singleton => "LRU (`max_entries`)",
+        Variant::MemoSerialized | Variant::MemoCow | Variant::Singleton => "CLOCK (`max_entries`)",
         Variant::CachedClone => "LRU (`max_size`, `SizedCache`)",
         Variant::Moka => "TinyLFU admission + LRU eviction",
         Variant::QuickCache => "CLOCK-Pro-like (S3-FIFO family)",

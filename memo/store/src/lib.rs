@@ -1,9 +1,10 @@
 //! The storage engine under `memo`, `singleton` and `legacy-cache`.
 //!
 //! One idea per module, in the manner of moka and quick_cache:
-//! - [`store`]: a per-function map with time-to-live (from insertion), least-recently-used
-//!   eviction and *single flight* (concurrent misses of one key run the computation once, for
-//!   blocking and async callers alike);
+//! - [`store`]: a per-function map with time-to-live (from insertion), eviction beyond a bound
+//!   (exact least recently used, or CLOCK, whose hits need no exclusive lock: [`Eviction`]) and
+//!   *single flight* (concurrent misses of one key run the computation once, for blocking and
+//!   async callers alike);
 //! - [`clock`]: the time source, with a per-thread mock so TTL tests need no sleeping;
 //! - [`registry`]: the list of live caches behind `memo::clear_all()` and friends, and the
 //!   per-instantiation caches of generic functions ([`Instances`]);
@@ -39,4 +40,4 @@ mod sync;
 pub mod testing;
 
 pub use registry::{Clear, Counted, Instances, Registry};
-pub use store::{Computed, Got, Stats, Store, StoreConfig};
+pub use store::{Computed, Eviction, Got, Stats, Store, StoreConfig};

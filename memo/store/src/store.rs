@@ -1,4 +1,5 @@
-//! A per-function map: TTL from insertion, LRU eviction, single-flight computation.
+//! A per-function map: TTL from insertion, eviction beyond `max_entries` (exact LRU or CLOCK,
+//! see [`Eviction`]), single-flight computation.
 //!
 //! # Concurrency
 //!
@@ -8,11 +9,23 @@
 //! call other cached functions, or itself with other arguments, without deadlocking (the hazard
 //! dashmap documents and `cached` hit with per-key locks).
 //!
-//! A hit of an unbounded store takes the lock shared: concurrent hits, of one key or of many, do
-//! not wait for each other, and the hit counter is striped per thread (`crate::counter`) so they
-//! do not write one cache line either. Everything else takes it exclusive: misses, inserts and
-//! removals, an expired entry's removal, and a hit of a bounded store (`max_entries`), whose
-//! exact least-recently-used order is a write on every hit.
+//! A hit takes the lock shared, unless the store is bounded with [`Eviction::Lru`]: concurrent
+//! hits, of one key or of many, do not wait for each other, and the hit counter is striped per
+//! thread (`crate::counter`) so they do not write one cache line either. A hit of a
+//! [`Eviction::Clock`] store records itself in the entry's own atomic referenced bit, which
+//! eviction reads later under the exclusive lock. Everything else takes the lock exclusive:
+//! misses, inserts and removals, an expired entry's removal, and a hit of a bounded LRU store,
+//! whose exact least-recently-used order is a write to the shared list on every hit.
+//!
+//! # Eviction
+//!
+//! Inserting a new key into a full bounded store first evicts one entry (so the new entry is
+//! never its own victim), picked by [`StoreConfig::eviction`]: the least recently used one
+//! ([`Eviction::Lru`], Streamlit's `TTLCache` order), or, in insertion order, the first entry not
+//! read since eviction last passed it over ([`Eviction::Clock`]). The two differ only in which
+//! entry goes: with CLOCK, an entry read once stays until eviction has passed over it again, and
+//! among entries all read since, the oldest *inserted* goes first rather than the least recently
+//! read. Expired entries are not preferred by either policy; they leave when looked up or swept.
 //!
 //! Single flight: the first thread to miss a key registers a `Pending` marker and computes with
 //! the lock released; later threads that miss the same key wait on the marker's condition
@@ -38,7 +51,10 @@ use crate::pending::{Owner, Pending};
 use crate::sync::{Arc, AtomicU64, Ordering, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 mod asynchronous;
+mod eviction;
 pub use asynchronous::returning;
+pub use eviction::Eviction;
+use eviction::Referenced;
 
 /// Keys are already uniformly distributed digests: fold them instead of hashing them again.
 #[derive(Default)]
@@ -66,8 +82,11 @@ type FoldState = BuildHasherDefault<KeyFold>;
 pub struct StoreConfig<V> {
     /// Entries older than this (since insertion) are misses. `None`: no expiry.
     pub ttl: Option<Duration>,
-    /// At most this many entries; the least recently used goes first. `None`: unbounded.
+    /// At most this many entries, evicted by [`eviction`](StoreConfig::eviction). `None`:
+    /// unbounded.
     pub max_entries: Option<usize>,
+    /// Which entry a full bounded store evicts; see [`Eviction`]. Default: exact LRU.
+    pub eviction: Eviction,
     /// Size of a value for [`Stats::stored_bytes`].
     pub weigh: fn(&V) -> usize,
     /// Called once for every value that leaves the store, after the lock is released.
@@ -79,6 +98,7 @@ impl<V> Default for StoreConfig<V> {
         Self {
             ttl: None,
             max_entries: None,
+            eviction: Eviction::Lru,
             weigh: |_| 0,
             on_release: None,
         }
@@ -90,6 +110,7 @@ impl<V> std::fmt::Debug for StoreConfig<V> {
         f.debug_struct("StoreConfig")
             .field("ttl", &self.ttl)
             .field("max_entries", &self.max_entries)
+            .field("eviction", &self.eviction)
             .field("on_release", &self.on_release.is_some())
             .finish()
     }
@@ -153,6 +174,8 @@ struct Entry<V> {
     inserted: Instant,
     size: usize,
     generation: u64,
+    /// Read since eviction last passed over it (CLOCK only).
+    referenced: Referenced,
 }
 
 struct Map<V> {
@@ -345,19 +368,30 @@ impl<V: Clone> Store<V> {
         }
     }
 
+    /// Whether hits change the shared recency order (bounded LRU), which needs the exclusive
+    /// lock.
+    #[inline]
+    fn hits_reorder(&self) -> bool {
+        self.config.max_entries.is_some() && self.config.eviction == Eviction::Lru
+    }
+
     /// The hit path under the shared (read) lock, which concurrent hits do not wait for: a live
-    /// entry of an unbounded store, cloned out. `None` when the caller must look under the
-    /// exclusive lock instead: no entry (a computation may be pending), an expired one (to be
-    /// removed), or a bounded store (a hit moves the entry in the recency order, a write).
+    /// entry, marked referenced when the store is bounded (CLOCK) and cloned out. `None` when
+    /// the caller must look under the exclusive lock instead: no entry (a computation may be
+    /// pending), an expired one (to be removed), or a bounded LRU store (a hit moves the entry
+    /// in the recency order, a write).
     #[inline]
     fn read_hit(&self, key: u128) -> Option<(V, u64)> {
-        if self.config.max_entries.is_some() {
+        if self.hits_reorder() {
             return None;
         }
         let map = self.read();
         let e = map.ready.get(&key)?;
         if self.config.ttl.is_some() && self.expired(e, clock::now()) {
             return None;
+        }
+        if self.config.max_entries.is_some() {
+            e.referenced.set();
         }
         Some((e.value.clone(), e.generation))
     }
@@ -372,16 +406,20 @@ impl<V: Clone> Store<V> {
         self.lookup(&mut map, key, departed)
     }
 
-    /// Looks a key up under the exclusive lock: a live entry is refreshed (LRU) and cloned out;
-    /// an expired one is removed and its value pushed to `departed`.
+    /// Looks a key up under the exclusive lock: a live entry is refreshed (moved to the back
+    /// under LRU, marked referenced under CLOCK) and cloned out; an expired one is removed and
+    /// its value pushed to `departed`.
     #[inline]
     fn lookup(&self, map: &mut Map<V>, key: u128, departed: &mut Vec<V>) -> Option<(V, u64)> {
         // The hit path is what the primitives are judged by: read the clock only when there is
         // a TTL, and keep recency order only when there is a bound to evict by.
         let e = map.ready.get(&key)?;
         let expired = self.config.ttl.is_some() && self.expired(e, clock::now());
-        if !expired && self.config.max_entries.is_none() {
-            // Unbounded: nothing to reorder, so the one lookup above serves the hit.
+        if !expired && !self.hits_reorder() {
+            // Nothing to reorder, so the one lookup above serves the hit.
+            if self.config.max_entries.is_some() {
+                e.referenced.set();
+            }
             return Some((e.value.clone(), e.generation));
         }
         if expired {
@@ -395,8 +433,29 @@ impl<V: Clone> Store<V> {
         Some((e.value.clone(), e.generation))
     }
 
-    /// Inserts under the lock, replacing any old entry and evicting beyond `max_entries`.
+    /// Inserts under the lock at the back of the queue, unreferenced: any old entry of the key
+    /// departs first, then, if the store is still full, the entries the policy evicts, so the
+    /// new entry is never its own victim (except with `max_entries = 0`, which keeps nothing).
     fn put(&self, map: &mut Map<V>, key: u128, value: V, age: Duration, departed: &mut Vec<V>) {
+        if let Some(old) = map.ready.remove(&key) {
+            map.bytes -= old.size;
+            departed.push(old.value);
+        }
+        if let Some(max) = self.config.max_entries {
+            while map.ready.len() >= max {
+                match eviction::evict_one(&mut map.ready, self.config.eviction) {
+                    Some(e) => {
+                        map.bytes -= e.size;
+                        departed.push(e.value);
+                    }
+                    None => break,
+                }
+            }
+            if max == 0 {
+                departed.push(value);
+                return;
+            }
+        }
         let size = (self.config.weigh)(&value);
         let now = clock::now();
         map.generation += 1;
@@ -405,23 +464,10 @@ impl<V: Clone> Store<V> {
             inserted: now.checked_sub(age).unwrap_or(now),
             size,
             generation: map.generation,
+            referenced: Referenced::default(),
         };
         map.bytes += size;
-        if let Some(old) = map.ready.insert(key, entry) {
-            map.bytes -= old.size;
-            departed.push(old.value);
-        }
-        if let Some(max) = self.config.max_entries {
-            while map.ready.len() > max {
-                match map.ready.pop_front() {
-                    Some((_, e)) => {
-                        map.bytes -= e.size;
-                        departed.push(e.value);
-                    }
-                    None => break,
-                }
-            }
-        }
+        map.ready.insert(key, entry);
     }
 
     /// A hit or `None`, counting hits and misses. Expired entries are dropped on the way.

@@ -14,6 +14,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use crate::store::Eviction;
+
 /// Runs `f` on its own thread and returns its result; panics if it does not finish within
 /// `limit` (a deadlock, most likely), and re-raises `f`'s own panic if it panicked.
 ///
@@ -63,16 +65,22 @@ struct Entry<K, V> {
     value: V,
     /// On the model's clock; negative for an entry inserted already older than the clock.
     inserted_at: i128,
+    /// CLOCK: read since eviction last passed over it.
+    referenced: bool,
 }
 
-/// A reference model of [`Store`](crate::Store)'s semantics (Streamlit's `TTLCache`): a `Vec` in
-/// recency order (front = least recently used), each entry carrying its insertion time on a
-/// `u64` clock counted in seconds.
+/// A reference model of [`Store`](crate::Store)'s semantics: a `Vec` in queue order (front =
+/// next in line for eviction), each entry carrying its insertion time on a `u64` clock counted
+/// in seconds and a referenced flag.
 ///
 /// - TTL is measured from insertion: an entry whose age is `>= ttl` is expired;
-/// - a lookup refreshes recency (LRU; only tracked when `max_entries` is set, as in the store)
-///   but not the TTL, and drops an expired entry;
-/// - inserting beyond `max_entries` evicts the least recently used entries;
+/// - a lookup of a live entry refreshes it but not its TTL, and drops an expired entry. Only
+///   when `max` is set, as in the store: under [`Eviction::Lru`] (Streamlit's `TTLCache`) the
+///   entry moves to the back; under [`Eviction::Clock`] it is flagged referenced, in place;
+/// - inserting a new key into a full model first evicts: the front entry under LRU; under CLOCK
+///   the front entry too, except that a referenced one is unflagged and moved to the back
+///   instead, until an unflagged one comes to the front. A replacement goes to the back,
+///   unflagged;
 /// - every value that leaves (expiry on lookup, eviction, replacement, remove, clear, sweep) is
 ///   recorded, in order, in a departed list read with [`take_departed`](Model::take_departed),
 ///   so that a test can check that `on_release` saw each value exactly once.
@@ -97,6 +105,7 @@ struct Entry<K, V> {
 pub struct Model<V, K = u128> {
     ttl: Option<u64>,
     max: Option<usize>,
+    eviction: Eviction,
     now: u64,
     entries: Vec<Entry<K, V>>,
     departed: Vec<V>,
@@ -113,9 +122,28 @@ impl<V, K: Eq> Model<V, K> {
     /// assert_eq!((model.now(), model.len()), (0, 0));
     /// ```
     pub fn new(ttl: Option<u64>, max: Option<usize>) -> Self {
+        Self::with_eviction(ttl, max, Eviction::Lru)
+    }
+
+    /// Like [`new`](Model::new), evicting by `eviction` instead of exact LRU.
+    ///
+    /// ```
+    /// use cache_store::Eviction;
+    /// use cache_store::testing::Model;
+    ///
+    /// let mut model: Model<&str> = Model::with_eviction(None, Some(2), Eviction::Clock);
+    /// model.insert(1, "a");
+    /// model.insert(2, "b");
+    /// model.lookup(&2);
+    /// model.lookup(&1); // both referenced: LRU would now evict 2, the least recently read
+    /// model.insert(3, "c"); // CLOCK passes over both, unflagging them, and evicts 1
+    /// assert_eq!(model.take_departed(), ["a"]);
+    /// ```
+    pub fn with_eviction(ttl: Option<u64>, max: Option<usize>, eviction: Eviction) -> Self {
         Self {
             ttl,
             max,
+            eviction,
             now: 0,
             entries: Vec::new(),
             departed: Vec::new(),
@@ -160,8 +188,9 @@ impl<V, K: Eq> Model<V, K> {
             .is_some_and(|ttl| i128::from(self.now) - e.inserted_at >= i128::from(ttl))
     }
 
-    /// A read: a live entry becomes the most recently used (its TTL is not refreshed) and is
-    /// returned; an expired one is removed, its value recorded as departed, and `None` returned.
+    /// A read: a live entry is refreshed (the most recently used under LRU, referenced under
+    /// CLOCK; its TTL is not refreshed) and returned; an expired one is removed, its value
+    /// recorded as departed, and `None` returned.
     ///
     /// ```
     /// use cache_store::testing::Model;
@@ -187,13 +216,18 @@ impl<V, K: Eq> Model<V, K> {
             // order alone (it only shows in the order of departures on `clear`).
             return Some(&self.entries[i].value);
         }
+        if self.eviction == Eviction::Clock {
+            self.entries[i].referenced = true;
+            return Some(&self.entries[i].value);
+        }
         let e = self.entries.remove(i);
         self.entries.push(e);
         self.entries.last().map(|e| &e.value)
     }
 
-    /// Stores `value` under `key` as the most recently used entry, inserted now. An old value
-    /// of that key departs first, then the least recently used entries beyond `max`.
+    /// Stores `value` under `key` at the back of the queue (the most recently used), inserted
+    /// now. An old value of that key departs first; then, if the model is full, the entry the
+    /// policy evicts (never the new one, unless `max` is 0).
     ///
     /// ```
     /// use cache_store::testing::Model;
@@ -229,15 +263,34 @@ impl<V, K: Eq> Model<V, K> {
             let old = self.entries.remove(i);
             self.departed.push(old.value);
         }
+        if let Some(max) = self.max {
+            while !self.entries.is_empty() && self.entries.len() >= max {
+                self.evict_one();
+            }
+            if max == 0 {
+                self.departed.push(value);
+                return;
+            }
+        }
         self.entries.push(Entry {
             key,
             value,
             inserted_at: i128::from(self.now) - i128::from(age),
+            referenced: false,
         });
-        if let Some(max) = self.max {
-            while self.entries.len() > max {
-                let old = self.entries.remove(0);
-                self.departed.push(old.value);
+    }
+
+    /// Evicts one entry of a non-empty model: the front one, after moving referenced ones to the
+    /// back, unflagged (CLOCK).
+    fn evict_one(&mut self) {
+        loop {
+            let mut front = self.entries.remove(0);
+            if self.eviction == Eviction::Clock && front.referenced {
+                front.referenced = false;
+                self.entries.push(front);
+            } else {
+                self.departed.push(front.value);
+                return;
             }
         }
     }
@@ -265,8 +318,8 @@ impl<V, K: Eq> Model<V, K> {
         }
     }
 
-    /// Removes every entry, expired or not, recording the values as departed from least to most
-    /// recently used.
+    /// Removes every entry, expired or not, recording the values as departed in queue order
+    /// (under LRU, from least to most recently used).
     ///
     /// ```
     /// use cache_store::testing::Model;
@@ -358,8 +411,9 @@ impl<V, K: Eq> Model<V, K> {
         self.entries.is_empty()
     }
 
-    /// The stored values from least to most recently used, expired ones not yet dropped
-    /// included; for computing the store's byte count, or checking a value's identity.
+    /// The stored values in queue order (under LRU, from least to most recently used), expired
+    /// ones not yet dropped included; for computing the store's byte count, or checking a
+    /// value's identity.
     ///
     /// ```
     /// use cache_store::testing::Model;
@@ -507,6 +561,64 @@ mod tests {
         assert_eq!(keys(&m), [1, 4, 3], "a replacement is the most recent");
         assert_eq!(m.take_departed(), [30], "and evicts nothing at the limit");
         assert_eq!(m.values().copied().collect::<Vec<_>>(), [10, 40, 31]);
+    }
+
+    #[test]
+    fn clock_gives_read_entries_a_second_chance_in_insertion_order() {
+        let mut m: Model<u64> = Model::with_eviction(None, Some(3), Eviction::Clock);
+        m.insert(1, 10);
+        m.insert(2, 20);
+        m.insert(3, 30);
+        assert_eq!(m.lookup(&1), Some(&10));
+        assert_eq!(keys(&m), [1, 2, 3], "a read leaves the order alone");
+        m.insert(4, 40);
+        assert_eq!(
+            m.take_departed(),
+            [20],
+            "1 was read: passed over, 2 evicted"
+        );
+        assert_eq!(keys(&m), [3, 1, 4], "1 moved to the back, behind 3");
+        m.lookup(&3);
+        m.lookup(&1);
+        m.lookup(&4);
+        m.insert(5, 50);
+        assert_eq!(
+            m.take_departed(),
+            [30],
+            "all read: one full pass unflags them all, then the first one goes"
+        );
+        assert_eq!(keys(&m), [1, 4, 5]);
+        m.insert(6, 60);
+        assert_eq!(m.take_departed(), [10], "unflagged by the last pass");
+        m.lookup(&5);
+        m.insert(5, 51);
+        assert_eq!(m.take_departed(), [50], "a replacement evicts nothing");
+        assert_eq!(keys(&m), [4, 6, 5], "and goes to the back");
+        assert!(m.entries.iter().all(|e| !e.referenced), "unflagged");
+    }
+
+    #[test]
+    fn clock_never_evicts_the_entry_being_inserted() {
+        let mut m: Model<u64> = Model::with_eviction(None, Some(2), Eviction::Clock);
+        m.insert(1, 10);
+        m.insert(2, 20);
+        m.lookup(&1);
+        m.lookup(&2);
+        m.insert(3, 30);
+        assert_eq!(m.take_departed(), [10]);
+        assert!(m.contains(&3));
+        let mut zero: Model<u64> = Model::with_eviction(None, Some(0), Eviction::Clock);
+        zero.insert(1, 10);
+        assert!(zero.is_empty());
+        assert_eq!(zero.take_departed(), [10]);
+    }
+
+    #[test]
+    fn unbounded_clock_reads_flag_nothing() {
+        let mut m: Model<u64> = Model::with_eviction(None, None, Eviction::Clock);
+        m.insert(1, 10);
+        m.lookup(&1);
+        assert!(!m.entries[0].referenced, "no bound, nothing to evict by");
     }
 
     #[test]

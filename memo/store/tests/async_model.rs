@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use cache_store::testing::Model;
-use cache_store::{Computed, Got, Store, StoreConfig};
+use cache_store::{Computed, Eviction, Got, Store, StoreConfig};
 use proptest::prelude::*;
 
 type V = u64;
@@ -99,16 +99,17 @@ fn gated(gate: Gate) -> impl Future<Output = Result<Computed<V, V>, ()>> {
     })
 }
 
-fn run(max: Option<usize>, ops: Vec<Op>) -> Result<(), TestCaseError> {
+fn run(max: Option<usize>, eviction: Eviction, ops: Vec<Op>) -> Result<(), TestCaseError> {
     quiet_panics();
     let released = Arc::new(Mutex::new(Vec::<V>::new()));
     let sink = Arc::clone(&released);
     let store: Store<V> = Store::new(StoreConfig {
         max_entries: max,
+        eviction,
         on_release: Some(Box::new(move |v| sink.lock().unwrap().push(v))),
         ..StoreConfig::default()
     });
-    let mut model: Model<V> = Model::new(None, max);
+    let mut model: Model<V> = Model::with_eviction(None, max, eviction);
     let mut model_released = Vec::new();
     let (mut hits, mut misses) = (0u64, 0u64);
     let mut calls: Vec<Call<'_>> = Vec::new();
@@ -312,9 +313,10 @@ fn async_calls_agree_with_the_model() {
         let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(512));
         let strategy = (
             proptest::option::of(1usize..4),
+            prop_oneof![Just(Eviction::Lru), Just(Eviction::Clock)],
             proptest::collection::vec(op(), 1..60),
         );
-        if let Err(e) = runner.run(&strategy, |(max, ops)| run(max, ops)) {
+        if let Err(e) = runner.run(&strategy, |(max, eviction, ops)| run(max, eviction, ops)) {
             panic!("{e}");
         }
     });

@@ -10,7 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use cache_store::testing::bounded;
-use cache_store::{Computed, Got, Store, StoreConfig};
+use cache_store::{Computed, Eviction, Got, Store, StoreConfig};
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<String>()
@@ -271,26 +271,97 @@ impl Clone for Rendezvous {
     }
 }
 
-#[test]
-fn concurrent_hits_of_an_unbounded_store_do_not_wait_for_each_other() {
-    bounded(Duration::from_secs(10), || {
-        let store: Store<Rendezvous> = Store::new(StoreConfig::default());
+/// Two threads hit key 1 of `store` at once, through `get_or_compute` and through `hit`; both
+/// clones must be inside the lock together for either to finish.
+fn hit_side_by_side(store: Store<Rendezvous>) {
+    bounded(Duration::from_secs(10), move || {
         store.insert(1, Rendezvous(Arc::new(Barrier::new(2))));
         thread::scope(|s| {
-            for _ in 0..2 {
-                s.spawn(|| {
-                    let got = store.get_or_compute(
-                        1,
-                        None,
-                        || -> Result<Computed<(), Rendezvous>, ()> {
-                            panic!("a stored key is a hit")
-                        },
-                    );
-                    assert!(matches!(got, Ok(Got::Hit(_))));
+            s.spawn(|| {
+                let got =
+                    store.get_or_compute(1, None, || -> Result<Computed<(), Rendezvous>, ()> {
+                        panic!("a stored key is a hit")
+                    });
+                assert!(matches!(got, Ok(Got::Hit(_))));
+            });
+            s.spawn(|| assert!(store.hit(1).is_some()));
+        });
+        assert_eq!(store.stats().hits, 2);
+    });
+}
+
+#[test]
+fn concurrent_hits_of_an_unbounded_store_do_not_wait_for_each_other() {
+    hit_side_by_side(Store::new(StoreConfig::default()));
+}
+
+#[test]
+fn concurrent_hits_of_a_bounded_clock_store_do_not_wait_for_each_other() {
+    hit_side_by_side(Store::new(StoreConfig {
+        max_entries: Some(1000),
+        eviction: Eviction::Clock,
+        ..StoreConfig::default()
+    }));
+}
+
+#[test]
+fn concurrent_hits_of_a_bounded_clock_store_with_a_ttl_do_not_wait_for_each_other() {
+    hit_side_by_side(Store::new(StoreConfig {
+        ttl: Some(Duration::from_secs(3600)),
+        max_entries: Some(1),
+        eviction: Eviction::Clock,
+        ..StoreConfig::default()
+    }));
+}
+
+/// CLOCK hits racing evictions: every hit's referenced bit is set under the shared lock while
+/// inserts pass entries over under the exclusive one. The bound holds, every value departs
+/// exactly once, and a hit returns the value stored under its key.
+#[test]
+fn clock_hits_racing_inserts_keep_the_bound_and_release_everything_once() {
+    const MAX: usize = 16;
+    const THREADS: u64 = 4;
+    const CALLS: u64 = 2_000;
+    bounded(Duration::from_secs(60), || {
+        let released = Arc::new(std::sync::Mutex::new(Vec::<u64>::new()));
+        let sink = Arc::clone(&released);
+        let store: Store<u64> = Store::new(StoreConfig {
+            max_entries: Some(MAX),
+            eviction: Eviction::Clock,
+            on_release: Some(Box::new(move |v| sink.lock().unwrap().push(v))),
+            ..StoreConfig::default()
+        });
+        thread::scope(|s| {
+            for t in 0..THREADS {
+                let store = &store;
+                s.spawn(move || {
+                    for i in 0..CALLS {
+                        let key = u128::from((i * 7 + t) % 40);
+                        // Values encode their key, unique per (thread, call).
+                        let value = (key as u64) << 32 | t << 16 | (i & 0xffff);
+                        match store.hit(key) {
+                            Some(v) => assert_eq!(v >> 32, key as u64, "a hit of another key"),
+                            None => store.insert(key, value),
+                        }
+                        assert!(store.stats().entries <= MAX);
+                    }
                 });
             }
         });
-        assert_eq!(store.stats().hits, 2);
+        let left = store.stats().entries;
+        assert!(left <= MAX);
+        store.clear();
+        let mut all = released.lock().unwrap().clone();
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), n, "a value departed twice");
+        let stats = store.stats();
+        assert_eq!(
+            stats.hits + n as u64,
+            THREADS * CALLS,
+            "every miss stored one value"
+        );
     });
 }
 

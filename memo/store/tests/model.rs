@@ -6,10 +6,13 @@
 //! live.
 //!
 //! What the model encodes (the semantics of the `cachetools.TTLCache` behind Streamlit's
-//! `cache_data` and `cache_resource`, in memory and for `persist = "disk"`):
+//! `cache_data` and `cache_resource`, in memory and for `persist = "disk"`, with either eviction
+//! policy):
 //! - TTL is measured from insertion; an entry whose age is `>= ttl` is a miss;
-//! - a read refreshes LRU recency but not the TTL;
-//! - inserting beyond `max_entries` evicts the least recently used entries;
+//! - a read refreshes recency (LRU: moves to the back; CLOCK: the referenced flag) but not the
+//!   TTL;
+//! - inserting a new key into a full store evicts the least recently used entry (LRU) or the
+//!   first unreferenced one in insertion order, referenced ones getting a second chance (CLOCK);
 //! - every value that leaves the store (expiry, eviction, replacement, remove, clear, sweep,
 //!   failed validation) is passed to `on_release` exactly once.
 
@@ -18,7 +21,7 @@ use std::time::Duration;
 
 use cache_store::clock::MockClock;
 use cache_store::testing::Model;
-use cache_store::{Computed, Got, Stats, Store, StoreConfig};
+use cache_store::{Computed, Eviction, Got, Stats, Store, StoreConfig};
 use proptest::prelude::*;
 
 /// Values are unique per case, so "released exactly once" can be checked by value.
@@ -87,17 +90,23 @@ fn expected_stats(model: &Model<V>, hits: u64, misses: u64) -> Stats {
     }
 }
 
-fn run(ttl: Option<u64>, max: Option<usize>, ops: Vec<Op>) -> Result<(), TestCaseError> {
+fn run(
+    ttl: Option<u64>,
+    max: Option<usize>,
+    eviction: Eviction,
+    ops: Vec<Op>,
+) -> Result<(), TestCaseError> {
     let clock = MockClock::install();
     let released = Arc::new(Mutex::new(Vec::<V>::new()));
     let sink = Arc::clone(&released);
     let store: Store<V> = Store::new(StoreConfig {
         ttl: ttl.map(Duration::from_secs),
         max_entries: max,
+        eviction,
         weigh,
         on_release: Some(Box::new(move |v| sink.lock().unwrap().push(v))),
     });
-    let mut model: Model<V> = Model::new(ttl, max);
+    let mut model: Model<V> = Model::with_eviction(ttl, max, eviction);
     let (mut hits, mut misses) = (0u64, 0u64);
     // Every value the model says departed so far, in order.
     let mut model_released: Vec<V> = Vec::new();
@@ -262,12 +271,40 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn store_matches_reference_model(
+    fn lru_store_matches_reference_model(
         ttl in proptest::option::of(1u64..10),
         max in proptest::option::of(1usize..5),
         ops in proptest::collection::vec(op(), 1..60),
     ) {
-        run(ttl, max, ops)?;
+        run(ttl, max, Eviction::Lru, ops)?;
+    }
+
+    #[test]
+    fn clock_store_matches_reference_model(
+        ttl in proptest::option::of(1u64..10),
+        max in proptest::option::of(1usize..5),
+        ops in proptest::collection::vec(op(), 1..60),
+    ) {
+        run(ttl, max, Eviction::Clock, ops)?;
+    }
+}
+
+/// Both policies with a bound of 0, which the macros reject but `StoreConfig` allows: every
+/// value departs as it arrives.
+#[test]
+fn a_zero_bound_keeps_nothing_under_either_policy() {
+    for eviction in [Eviction::Lru, Eviction::Clock] {
+        let ops = vec![
+            Op::Insert(1),
+            Op::Get(1),
+            Op::GetOrCompute {
+                key: 1,
+                validate: None,
+                outcome: Outcome::Store,
+            },
+            Op::Insert(2),
+        ];
+        run(None, Some(0), eviction, ops).unwrap();
     }
 }
 
@@ -294,6 +331,7 @@ fn reads_refresh_lru_recency() {
         max_entries: Some(2),
         ..StoreConfig::default()
     });
+    assert_eq!(StoreConfig::<u8>::default().eviction, Eviction::Lru);
     store.insert(1, 1);
     store.insert(2, 2);
     assert_eq!(store.get(1), Some(1)); // 1 is now the most recent
@@ -301,6 +339,33 @@ fn reads_refresh_lru_recency() {
     assert!(store.contains(1));
     assert!(!store.contains(2));
     assert!(store.contains(3));
+}
+
+#[test]
+fn clock_evicts_in_insertion_order_among_entries_all_read() {
+    let clock_store = |eviction| {
+        let store: Store<u8> = Store::new(StoreConfig {
+            max_entries: Some(2),
+            eviction,
+            ..StoreConfig::default()
+        });
+        store.insert(1, 1);
+        store.insert(2, 2);
+        assert_eq!(store.get(2), Some(2));
+        assert_eq!(store.get(1), Some(1));
+        store.insert(3, 3);
+        (store.contains(1), store.contains(2), store.contains(3))
+    };
+    assert_eq!(
+        clock_store(Eviction::Lru),
+        (true, false, true),
+        "LRU: 2 was read least recently"
+    );
+    assert_eq!(
+        clock_store(Eviction::Clock),
+        (false, true, true),
+        "CLOCK: both were read, so the first inserted goes"
+    );
 }
 
 #[test]
