@@ -11,8 +11,7 @@
 //!   evicted. Every referenced entry is passed over at most once, so one eviction visits at most
 //!   every entry plus one.
 
-use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering;
+use crate::sync::{AtomicBool, Ordering};
 
 use hashlink::LinkedHashMap;
 
