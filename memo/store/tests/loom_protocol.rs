@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 
-use cache_store::{Computed, Got, Store, StoreConfig};
+use cache_store::{Computed, Eviction, Got, Store, StoreConfig};
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use loom::sync::{Arc, Mutex};
 use loom::thread;
@@ -47,8 +47,17 @@ fn check(name: &str, f: impl Fn() + Sync + Send + 'static) {
 }
 
 fn store(max_entries: Option<usize>, released: Option<Arc<Mutex<Vec<u32>>>>) -> Arc<Store<u32>> {
+    store_evicting(max_entries, released, Eviction::default())
+}
+
+fn store_evicting(
+    max_entries: Option<usize>,
+    released: Option<Arc<Mutex<Vec<u32>>>>,
+    eviction: Eviction,
+) -> Arc<Store<u32>> {
     Arc::new(Store::new(StoreConfig {
         max_entries,
+        eviction,
         weigh: |_| 1,
         on_release: released.map(|log| {
             Box::new(move |v: u32| log.lock().unwrap().push(v)) as Box<dyn Fn(u32) + Send + Sync>
@@ -317,50 +326,54 @@ fn clear_racing_a_computation_in_flight() {
 /// store is released exactly once (evicted, replaced or finally cleared): none twice, none lost.
 #[test]
 fn eviction_keeps_bound_and_releases_each_value_once() {
-    check("eviction", || {
-        const MAX: usize = 1;
-        let released = Arc::new(Mutex::new(Vec::new()));
-        let s = store(Some(MAX), Some(Arc::clone(&released)));
-        let stored = Arc::new(Mutex::new(vec![10]));
-        s.insert(1, 10);
-        let inserter = {
-            let (s, stored) = (Arc::clone(&s), Arc::clone(&stored));
-            thread::spawn(move || {
-                stored.lock().unwrap().push(20);
-                s.insert(2, 20);
-                assert!(s.stats().entries <= MAX);
-            })
-        };
-        let computer = {
-            let (s, stored) = (Arc::clone(&s), Arc::clone(&stored));
-            thread::spawn(move || {
-                let got = s
-                    .get_or_compute(1, None, || {
-                        stored.lock().unwrap().push(11);
-                        Ok::<_, ()>(Computed::cache(11, 11))
-                    })
-                    .unwrap();
-                assert!(matches!(got, Got::Hit(10) | Got::Computed(11)), "{got:?}");
-                assert!(s.stats().entries <= MAX);
-            })
-        };
-        let hit = s.hit(2);
-        assert!(matches!(hit, None | Some(20)), "{hit:?}");
-        inserter.join().unwrap();
-        computer.join().unwrap();
-        let stats = s.stats();
-        assert!(stats.entries <= MAX);
-        assert_eq!(stats.stored_bytes, stats.entries);
-        s.clear();
-        let mut released = released.lock().unwrap().clone();
-        let mut stored = stored.lock().unwrap().clone();
-        released.sort_unstable();
-        stored.sort_unstable();
-        assert_eq!(
-            released, stored,
-            "each stored value must be released exactly once"
-        );
-    });
+    // Both policies: LRU reorders under the exclusive lock, CLOCK sets its bit under the shared
+    // one while an insert may be passing the entry over.
+    for eviction in [Eviction::Lru, Eviction::Clock] {
+        check(&format!("eviction {eviction:?}"), move || {
+            const MAX: usize = 1;
+            let released = Arc::new(Mutex::new(Vec::new()));
+            let s = store_evicting(Some(MAX), Some(Arc::clone(&released)), eviction);
+            let stored = Arc::new(Mutex::new(vec![10]));
+            s.insert(1, 10);
+            let inserter = {
+                let (s, stored) = (Arc::clone(&s), Arc::clone(&stored));
+                thread::spawn(move || {
+                    stored.lock().unwrap().push(20);
+                    s.insert(2, 20);
+                    assert!(s.stats().entries <= MAX);
+                })
+            };
+            let computer = {
+                let (s, stored) = (Arc::clone(&s), Arc::clone(&stored));
+                thread::spawn(move || {
+                    let got = s
+                        .get_or_compute(1, None, || {
+                            stored.lock().unwrap().push(11);
+                            Ok::<_, ()>(Computed::cache(11, 11))
+                        })
+                        .unwrap();
+                    assert!(matches!(got, Got::Hit(10) | Got::Computed(11)), "{got:?}");
+                    assert!(s.stats().entries <= MAX);
+                })
+            };
+            let hit = s.hit(2);
+            assert!(matches!(hit, None | Some(20)), "{hit:?}");
+            inserter.join().unwrap();
+            computer.join().unwrap();
+            let stats = s.stats();
+            assert!(stats.entries <= MAX);
+            assert_eq!(stats.stored_bytes, stats.entries);
+            s.clear();
+            let mut released = released.lock().unwrap().clone();
+            let mut stored = stored.lock().unwrap().clone();
+            released.sort_unstable();
+            stored.sort_unstable();
+            assert_eq!(
+                released, stored,
+                "each stored value must be released exactly once"
+            );
+        });
+    }
 }
 
 /// (5) The statistics are exact once the threads are joined: the per-thread hit stripes of three

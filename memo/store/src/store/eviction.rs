@@ -63,9 +63,11 @@ impl Referenced {
         }
     }
 
-    /// Clears the bit, returning whether it was set (exclusive access: no atomic operation).
+    /// Clears the bit, returning whether it was set. Called under the exclusive lock, so a
+    /// relaxed swap orders nothing it needs to (loom's atomics have no `get_mut`, and the model
+    /// check builds this code with them).
     fn take(&mut self) -> bool {
-        std::mem::take(self.0.get_mut())
+        self.0.swap(false, Ordering::Relaxed)
     }
 }
 
