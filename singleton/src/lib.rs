@@ -112,6 +112,7 @@
 //!   arguments can be part of the key (`KeyHash` from `cache-key`). It is opt-in because polars
 //!   is by far the largest part of the build.
 
+mod cell;
 mod function;
 
 pub use cache_key::{CacheKey, Key, KeyHash, KeyHasher};
