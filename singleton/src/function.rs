@@ -161,6 +161,7 @@ impl<T> SingletonFn<T> {
         self.slot_for(key).map_or(0, Slot::epoch)
     }
 
+    #[inline(always)]
     fn slot_offer(&self, key: Key, seen: u64, value: &Arc<T>) {
         if let Some(slot) = self.slot_for(key) {
             slot.offer(seen, value);
@@ -205,15 +206,24 @@ impl<T> SingletonFn<T> {
                 return compute().map(Arc::new);
             }
         };
-        if let Some(v) = self.slot_hit(key) {
-            return Ok(v);
+        match self.slot_for(key) {
+            // Keyed calls pay this one comparison and nothing else of the slot.
+            None => self.call_store(key, compute),
+            Some(slot) => match slot.get() {
+                Some(v) => Ok(v),
+                None => {
+                    let seen = slot.epoch();
+                    let v = self.call_store(key, compute)?;
+                    slot.offer(seen, &v);
+                    Ok(v)
+                }
+            },
         }
-        self.call_store(key, compute)
     }
 
     /// [`SingletonFn::call_fallible`] past the slot: the store's lookup and single flight.
+    #[inline]
     fn call_store<E>(&self, key: Key, compute: impl FnOnce() -> Result<T, E>) -> Result<Arc<T>, E> {
-        let seen = self.slot_epoch(key);
         let validate = self.validate.map(|v| move |value: &Arc<T>| v(value));
         let validate_ref = validate.as_ref().map(|v| v as &dyn Fn(&Arc<T>) -> bool);
         let got = self.store.get_or_compute(key.0, validate_ref, || {
@@ -221,11 +231,9 @@ impl<T> SingletonFn<T> {
             let value = Arc::new(compute()?);
             Ok(Computed::cache(Arc::clone(&value), value))
         })?;
-        let v = match got {
+        Ok(match got {
             Got::Hit(v) | Got::Computed(v) => v,
-        };
-        self.slot_offer(key, seen, &v);
-        Ok(v)
+        })
     }
 
     /// The async call path of an `async fn`: as [`SingletonFn::call_fallible`], awaiting
