@@ -8,10 +8,6 @@ use cache_key::{Key, KeyError};
 use cache_store::{Clear, Computed, Got, Stats, Store, StoreConfig};
 
 use crate::Shareable;
-use crate::cell::Slot;
-
-/// The key of every call that hashes no argument, the one key the [`Slot`] mirrors.
-const ARGLESS: u128 = cache_key::__private::EMPTY_KEY.0;
 
 /// Options of one singleton function, as written in the attribute.
 pub struct SingletonOptions<T> {
@@ -78,9 +74,6 @@ pub struct SingletonFn<T> {
     store: Store<Arc<T>>,
     spinner: Option<&'static str>,
     validate: Option<fn(&T) -> bool>,
-    /// The argument-less hit path, when nothing but a removal can end the entry (no TTL,
-    /// `validate` or `max_entries`).
-    slot: Option<Slot<T>>,
 }
 
 impl<T> std::fmt::Debug for SingletonFn<T> {
@@ -94,9 +87,8 @@ impl<T> std::fmt::Debug for SingletonFn<T> {
 
 // SAFETY: by the invariant documented on `SingletonFn` (`new`, the only way to make one, requires
 // `T: Shareable`, i.e. `T: Send + Sync + 'static`), every `SingletonFn<T>` that exists has a
-// thread-safe `T`, and all its fields (a lock-guarded map of `Arc<T>`, the lock-guarded
-// `Option<Arc<T>>` of the argument-less slot, atomics, `fn` pointers, `&'static str`s) are then
-// `Send + Sync`.
+// thread-safe `T`, and all its fields (a mutex-guarded map of `Arc<T>`, `fn` pointers,
+// `&'static str`s) are then `Send + Sync`.
 //
 // Why not let the compiler derive it: the cache static of a function returning, say, a
 // `RefCell` would then fail to type-check with half a dozen of rustc's auto-trait errors from
@@ -119,9 +111,6 @@ impl<T> SingletonFn<T> {
         // `Shareable`'s message, and the other methods need no bounds at all.
         T: Shareable,
     {
-        let slot =
-            (options.ttl.is_none() && options.validate.is_none() && options.max_entries.is_none())
-                .then(Slot::default);
         let on_release = options
             .on_release
             .map(|hook| Box::new(move |v: Arc<T>| hook(&v)) as Box<dyn Fn(Arc<T>) + Send + Sync>);
@@ -139,32 +128,6 @@ impl<T> SingletonFn<T> {
             ),
             spinner: options.spinner,
             validate: options.validate,
-            slot,
-        }
-    }
-
-    /// The slot, if it serves `key`.
-    #[inline(always)]
-    fn slot_for(&self, key: Key) -> Option<&Slot<T>> {
-        self.slot.as_ref().filter(|_| key.0 == ARGLESS)
-    }
-
-    /// A hit answered before the store: the argument-less slot.
-    #[inline(always)]
-    fn slot_hit(&self, key: Key) -> Option<Arc<T>> {
-        self.slot_for(key)?.get()
-    }
-
-    /// The epoch to offer the store's answer to the slot with (see [`Slot::offer`]).
-    #[inline(always)]
-    fn slot_epoch(&self, key: Key) -> u64 {
-        self.slot_for(key).map_or(0, Slot::epoch)
-    }
-
-    #[inline(always)]
-    fn slot_offer(&self, key: Key, seen: u64, value: &Arc<T>) {
-        if let Some(slot) = self.slot_for(key) {
-            slot.offer(seen, value);
         }
     }
 
@@ -178,9 +141,6 @@ impl<T> SingletonFn<T> {
     /// caller's future, cost about as much as the hit).
     #[inline]
     fn async_hit(&self, key: Key) -> Option<Arc<T>> {
-        if let Some(v) = self.slot_hit(key) {
-            return Some(v);
-        }
         if self.validate.is_some() {
             return None;
         }
@@ -206,24 +166,6 @@ impl<T> SingletonFn<T> {
                 return compute().map(Arc::new);
             }
         };
-        match self.slot_for(key) {
-            // Keyed calls pay this one comparison and nothing else of the slot.
-            None => self.call_store(key, compute),
-            Some(slot) => match slot.get() {
-                Some(v) => Ok(v),
-                None => {
-                    let seen = slot.epoch();
-                    let v = self.call_store(key, compute)?;
-                    slot.offer(seen, &v);
-                    Ok(v)
-                }
-            },
-        }
-    }
-
-    /// [`SingletonFn::call_fallible`] past the slot: the store's lookup and single flight.
-    #[inline]
-    fn call_store<E>(&self, key: Key, compute: impl FnOnce() -> Result<T, E>) -> Result<Arc<T>, E> {
         let validate = self.validate.map(|v| move |value: &Arc<T>| v(value));
         let validate_ref = validate.as_ref().map(|v| v as &dyn Fn(&Arc<T>) -> bool);
         let got = self.store.get_or_compute(key.0, validate_ref, || {
@@ -268,7 +210,6 @@ impl<T> SingletonFn<T> {
         if let Some(v) = self.async_hit(key) {
             return Ok(v);
         }
-        let seen = self.slot_epoch(key);
         let validate = self.validate.map(|v| move |value: &Arc<T>| v(value));
         let validate_ref = validate
             .as_ref()
@@ -281,11 +222,9 @@ impl<T> SingletonFn<T> {
                 Ok(Computed::cache(Arc::clone(&value), value))
             })
             .await?;
-        let v = match got {
+        Ok(match got {
             Got::Hit(v) | Got::Computed(v) => v,
-        };
-        self.slot_offer(key, seen, &v);
-        Ok(v)
+        })
     }
 
     /// Infallible variant of [`SingletonFn::call_fallible_async`].
@@ -319,30 +258,20 @@ impl<T> SingletonFn<T> {
 
     /// Drops every entry (calling `on_release` for each); callers' `Arc`s stay valid.
     pub fn clear(&self) {
-        match &self.slot {
-            Some(slot) => slot.removing(|| self.store.clear()),
-            None => self.store.clear(),
-        }
+        self.store.clear();
     }
 
     /// Drops the entry of one key.
     pub fn clear_entry(&self, key: Result<Key, KeyError>) -> bool {
         match key {
-            Ok(k) => match self.slot_for(k) {
-                Some(slot) => slot.removing(|| self.store.remove(k.0)),
-                None => self.store.remove(k.0),
-            },
+            Ok(k) => self.store.remove(k.0),
             Err(_) => false,
         }
     }
 
     /// Counters (`stored_bytes` counts `size_of::<T>()` per entry: objects are not serialized).
     pub fn stats(&self) -> Stats {
-        let mut stats = self.store.stats();
-        if let Some(slot) = &self.slot {
-            stats.hits += slot.hits();
-        }
-        stats
+        self.store.stats()
     }
 }
 

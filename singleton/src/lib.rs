@@ -80,11 +80,6 @@
 //! call another singleton (or itself with another key). A panic in the initializer reaches its caller, caches nothing and
 //! leaves no waiter stuck.
 //!
-//! A function without hashed arguments has one key, so when nothing but a removal can end its
-//! entry (no `ttl`, `validate` or `max_entries`) its hits skip the store's map: one slot, filled
-//! from the store after a miss and emptied by `clear`, `clear_entry` and [`clear_all`] before the
-//! object is released, answers them, and `stats()` counts them as hits.
-//!
 //! # Async functions
 //!
 //! `#[singleton]` also goes on an `async fn`: the call returns a future of `Arc<T>` (`Send` when
@@ -117,7 +112,6 @@
 //!   arguments can be part of the key (`KeyHash` from `cache-key`). It is opt-in because polars
 //!   is by far the largest part of the build.
 
-mod cell;
 mod function;
 
 pub use cache_key::{CacheKey, Key, KeyHash, KeyHasher};

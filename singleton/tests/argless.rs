@@ -1,8 +1,8 @@
-//! The argument-less hit path: a function without hashed arguments answers hits from one slot
-//! in front of its store. Every semantic of the store path holds on it: one creation under
-//! contention, `clear`/`clear_entry`/`clear_all` reset it, hits are counted, `on_release` runs
-//! once per object (and may re-enter the function), TTL and `validate` still apply, and each
-//! instantiation of a generic function has its own.
+//! Argument-less singletons (one key): one creation under contention, `clear`/`clear_entry`/
+//! `clear_all` reset the object, hits are counted, `on_release` runs once per object (and may
+//! re-enter the function), TTL and `validate` apply, each instantiation of a generic function
+//! has its own object, and concurrent clears never leave a released object behind. Written for
+//! a dedicated hit path in front of the store; they hold any such path to the store's semantics.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -58,7 +58,7 @@ fn first_call_creates_once_under_contention() {
     });
     assert_eq!(RUNS.load(Ordering::SeqCst), 1);
     assert!(got.iter().all(|o| Arc::ptr_eq(o, &got[0])));
-    // Later calls, now served by the slot, still answer the same object and count as hits.
+    // Later calls still answer the same object and count as hits.
     assert!(Arc::ptr_eq(&shared(), &got[0]));
     let stats = shared::stats();
     assert_eq!(stats.misses, 1);
@@ -78,24 +78,24 @@ fn clearable() -> Obj {
 }
 
 #[test]
-fn clear_clear_entry_and_clear_all_reset_the_slot() {
+fn clear_clear_entry_and_clear_all_drop_the_object() {
     let a = clearable();
     assert!(Arc::ptr_eq(&a, &clearable()));
     clearable::clear();
     let b = clearable();
-    assert_ne!(a.serial, b.serial, "clear() must reset the slot");
+    assert_ne!(a.serial, b.serial, "clear() must drop the object");
     assert!(Arc::ptr_eq(&b, &clearable()));
     assert!(clearable::clear_entry());
     assert!(!clearable::clear_entry(), "nothing left to remove");
     let c = clearable();
-    assert_ne!(b.serial, c.serial, "clear_entry() must reset the slot");
+    assert_ne!(b.serial, c.serial, "clear_entry() must drop the object");
     {
         // `clear_all` empties every singleton of this test binary: no other test may run.
         let _alone = ALONE.write().unwrap_or_else(|e| e.into_inner());
         singleton::clear_all();
     }
     let d = clearable();
-    assert_ne!(c.serial, d.serial, "clear_all() must reset the slot");
+    assert_ne!(c.serial, d.serial, "clear_all() must drop the object");
     // Each object was released exactly once, when it left.
     let released = RELEASED_CLEAR.lock().unwrap().clone();
     assert_eq!(released, [a.serial, b.serial, c.serial]);
@@ -115,10 +115,10 @@ fn raced() -> Obj {
 }
 
 /// Callers and clearers at once: once the clears are done, no released object may be answered
-/// (a slot refilled with an object read before a clear would be), and no caller ever gets an
+/// (a copy of the entry refilled with an object read before a clear would be), and no caller ever gets an
 /// object that was released before its call started.
 #[test]
-fn concurrent_clears_never_leave_a_released_object_in_the_slot() {
+fn concurrent_clears_never_leave_a_released_object_behind() {
     let _turn = shared_turn();
     for _round in 0..20 {
         let stop = AtomicBool::new(false);
@@ -153,7 +153,7 @@ fn concurrent_clears_never_leave_a_released_object_in_the_slot() {
         let released = RELEASED_RACE.lock().unwrap();
         assert!(
             !released.contains(&now.serial),
-            "the slot kept released object {}",
+            "a released object {} is still answered",
             now.serial
         );
     }
@@ -199,7 +199,7 @@ fn ttl_still_expires_an_argument_less_singleton() {
     assert!(Arc::ptr_eq(&a, &expiring()));
     clock.advance(Duration::from_secs(11));
     let b = expiring();
-    assert_ne!(a.serial, b.serial, "a TTL must not be bypassed by the slot");
+    assert_ne!(a.serial, b.serial, "a TTL must not be bypassed");
     MockClock::uninstall();
 }
 
@@ -226,7 +226,7 @@ fn validate_still_runs_on_every_hit() {
 }
 
 #[test]
-fn generic_instantiations_have_their_own_slot() {
+fn generic_instantiations_have_their_own_object() {
     let _turn = shared_turn();
     #[singleton]
     fn default_of<T: Default + Send + Sync + 'static>() -> T {
@@ -244,7 +244,7 @@ fn generic_instantiations_have_their_own_slot() {
 }
 
 #[test]
-fn async_calls_share_the_slot_and_its_resets() {
+fn async_calls_share_the_object_and_its_resets() {
     let _turn = shared_turn();
     #[singleton]
     async fn client() -> Obj {

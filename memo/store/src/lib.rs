@@ -30,7 +30,6 @@
 pub mod clock;
 mod counter;
 pub mod events;
-mod hits;
 mod pending;
 pub mod persist;
 pub mod registry;
@@ -38,6 +37,5 @@ pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use hits::HitCounter;
 pub use registry::{Clear, Counted, Instances, Registry};
 pub use store::{Computed, Got, Stats, Store, StoreConfig};
