@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::codec::{Codec, RoundTripError};
-use super::{Backend, Entry, EntryHeader, EntryKey, ErrorKind, PersistError};
+use super::{Backend, Entry, EntryHeader, EntryKey, ErrorKind, PersistError, SingleFlight};
 
 /// How one cached function persists, as parameters rather than code: memo passes its TTL,
 /// legacy-cache passes `ttl: None` (persisted values never expire).
@@ -418,6 +418,33 @@ impl<T> Persisted<T> {
             .ok()
     }
 
+    /// The backend's single flight, unless it has none or persistence is disabled.
+    fn flight(&self) -> Option<SingleFlight> {
+        self.backend.single_flight().filter(|_| !self.disabled())
+    }
+
+    /// A lease that could not be asked for: said once per failure episode; compute without one.
+    fn cannot_coordinate(&self, e: &PersistError) -> Claim<T> {
+        self.failed(
+            e,
+            format_args!("cannot coordinate with other processes; computing the value"),
+        );
+        Claim::Compute(None)
+    }
+
+    /// Whether a waiter has waited its longest for another process's value (then said, and
+    /// the waiter computes the value itself).
+    fn waited_enough(&self, start: Instant, flight: &SingleFlight) -> bool {
+        let done = start.elapsed() >= flight.max_wait;
+        if done {
+            self.warn(format_args!(
+                "waited {:?} for another process to compute the value; computing it here",
+                flight.max_wait
+            ));
+        }
+        done
+    }
+
     /// After a miss in [`Persisted::load`], on a backend shared by several processes
     /// ([`Backend::single_flight`]): takes the lease on computing the value, or waits for the
     /// process holding it to save the value. A waiter computes the value itself once the lease
@@ -425,12 +452,9 @@ impl<T> Persisted<T> {
     /// [`SingleFlight::max_wait`](super::SingleFlight::max_wait), or when the backend fails.
     /// On other backends: [`Claim::Compute`] at once, without a lease.
     pub fn claim(&self, value_key: u128) -> Claim<T> {
-        let Some(flight) = self.backend.single_flight() else {
+        let Some(flight) = self.flight() else {
             return Claim::Compute(None);
         };
-        if self.disabled() {
-            return Claim::Compute(None);
-        }
         let key = self.key(value_key);
         let start = Instant::now();
         loop {
@@ -451,19 +475,9 @@ impl<T> Persisted<T> {
                     };
                 }
                 Ok(None) => {}
-                Err(e) => {
-                    self.failed(
-                        &e,
-                        format_args!("cannot coordinate with other processes; computing the value"),
-                    );
-                    return Claim::Compute(None);
-                }
+                Err(e) => return self.cannot_coordinate(&e),
             }
-            if start.elapsed() >= flight.max_wait {
-                self.warn(format_args!(
-                    "waited {:?} for another process to compute the value; computing it here",
-                    flight.max_wait
-                ));
+            if self.waited_enough(start, &flight) {
                 return Claim::Compute(None);
             }
             std::thread::sleep(flight.poll);
@@ -476,12 +490,9 @@ impl<T> Persisted<T> {
     /// [`Persisted::claim`] for async callers: taking the lease, looking for the value and the
     /// wait between looks run on a persistence worker, so the calling task only awaits.
     pub async fn claim_async(&self, value_key: u128) -> Claim<T> {
-        let Some(flight) = self.backend.single_flight() else {
+        let Some(flight) = self.flight() else {
             return Claim::Compute(None);
         };
-        if self.disabled() {
-            return Claim::Compute(None);
-        }
         let key = self.key(value_key);
         let backend = self.backend;
         let start = Instant::now();
@@ -507,19 +518,9 @@ impl<T> Persisted<T> {
                     };
                 }
                 Ok(None) => {}
-                Err(e) => {
-                    self.failed(
-                        &e,
-                        format_args!("cannot coordinate with other processes; computing the value"),
-                    );
-                    return Claim::Compute(None);
-                }
+                Err(e) => return self.cannot_coordinate(&e),
             }
-            if start.elapsed() >= flight.max_wait {
-                self.warn(format_args!(
-                    "waited {:?} for another process to compute the value; computing it here",
-                    flight.max_wait
-                ));
+            if self.waited_enough(start, &flight) {
                 return Claim::Compute(None);
             }
             // The wait between looks holds a worker, not the executor's thread.
