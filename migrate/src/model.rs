@@ -57,6 +57,9 @@ pub enum Rule {
     OptionDropped,
     /// The harness-only `sampling` option dropped.
     SamplingDropped,
+    /// `max_entries` kept: the successors evict by CLOCK where the legacy cache evicted the
+    /// least recently used entry.
+    EvictionClock,
     /// A constant `hash_funcs` entry replaced by `_`-prefixed parameters.
     HashFuncsUnderscore,
     /// A `hash_funcs` entry that had to be kept.
@@ -131,6 +134,7 @@ impl Rule {
             Rule::PersistDropped => "persist-dropped",
             Rule::OptionDropped => "option-dropped",
             Rule::SamplingDropped => "sampling-dropped",
+            Rule::EvictionClock => "eviction-clock",
             Rule::HashFuncsUnderscore => "hash-funcs-underscore",
             Rule::HashFuncsKept => "hash-funcs-kept",
             Rule::HashFuncsDropped => "hash-funcs-dropped",

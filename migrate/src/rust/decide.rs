@@ -471,6 +471,13 @@ impl Decider<'_, '_, '_> {
                 notes.push("`persist = true` became `persist = \"disk\"`".into());
                 true
             }
+            "max_entries" => {
+                self.findings.push(
+                    Finding::new(o.range.clone(), Rule::EvictionClock, Applicability::Info, format!("`max_entries` kept: #[{}] evicts by CLOCK (an entry read since eviction last passed it gets a second chance), not by exact least-recent use as the legacy cache did", target.name()))
+                        .with_help("which entry leaves a full cache can differ; hits no longer need an exclusive lock"),
+                );
+                true
+            }
             "hash_funcs" => self.hash_funcs(o, function, &cand.attr_range, sub, notes),
             // Everything else carries over verbatim when the target reads it the same way.
             name if value_kind(target.attr(), name) == value_kind(Attr::Legacy, name) => true,
