@@ -243,6 +243,22 @@ fn serial(server: &RedisServer, config: memo::persist::RedisConfig) -> MutexGuar
     guard
 }
 
+/// The default Redis configuration with another per-command timeout.
+fn with_command_timeout(command_timeout: Duration) -> memo::persist::RedisConfig {
+    memo::persist::RedisConfig {
+        command_timeout,
+        ..memo::persist::RedisConfig::DEFAULT
+    }
+}
+
+/// A tokio runtime whose one thread runs every task, with timers.
+fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime")
+}
+
 #[test]
 fn ttl_is_the_redis_expiry() {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
@@ -515,18 +531,9 @@ fn async_calls_wait_for_redis_without_blocking_the_executor() {
     let Some(server) = RedisServer::start("async_calls_wait_for_redis_without_blocking") else {
         return;
     };
-    let _s = serial(
-        &server,
-        memo::persist::RedisConfig {
-            command_timeout: Duration::from_millis(400),
-            ..memo::persist::RedisConfig::DEFAULT
-        },
-    );
+    let _s = serial(&server, with_command_timeout(Duration::from_millis(400)));
     // One thread for every task: a call that blocked it would stop the ticker below.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("runtime");
+    let rt = current_thread_runtime();
     rt.block_on(async {
         assert_eq!(remote(1).await, 2);
         // The write runs in the background: wait until it landed, then read it back.
@@ -631,17 +638,8 @@ fn a_cancelled_async_computation_releases_its_lease() {
         return;
     };
     // Commands wait out the pause below instead of timing out.
-    let _s = serial(
-        &server,
-        memo::persist::RedisConfig {
-            command_timeout: Duration::from_secs(3),
-            ..memo::persist::RedisConfig::DEFAULT
-        },
-    );
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("runtime");
+    let _s = serial(&server, with_command_timeout(Duration::from_secs(3)));
+    let rt = current_thread_runtime();
     let dropping = rt.block_on(async {
         let mut call = Box::pin(slow_remote(4));
         let cancelled = tokio::time::timeout(Duration::from_millis(300), &mut call).await;
@@ -703,17 +701,8 @@ fn a_lease_taken_after_the_caller_was_cancelled_is_released() {
         return;
     };
     // Commands wait out the pause below instead of timing out.
-    let _s = serial(
-        &server,
-        memo::persist::RedisConfig {
-            command_timeout: Duration::from_secs(3),
-            ..memo::persist::RedisConfig::DEFAULT
-        },
-    );
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("runtime");
+    let _s = serial(&server, with_command_timeout(Duration::from_secs(3)));
+    let rt = current_thread_runtime();
     // Writes wait 600 ms, reads do not: the call's read misses, then its `SET NX` of the lease
     // waits on a persistence worker while the caller is cancelled; the worker takes the lease
     // once the pause ends, for a caller that is gone.
@@ -766,13 +755,7 @@ fn a_panicking_blocking_computation_releases_its_lease() {
         return;
     };
     // A loaded machine must not turn the lease's commands into client-side timeouts.
-    let _s = serial(
-        &server,
-        memo::persist::RedisConfig {
-            command_timeout: Duration::from_secs(3),
-            ..memo::persist::RedisConfig::DEFAULT
-        },
-    );
+    let _s = serial(&server, with_command_timeout(Duration::from_secs(3)));
     let capture = Capture::default();
     let panicked = capture.run(|| std::panic::catch_unwind(|| fragile(13)));
     assert_eq!(set_calls(&server), 1, "the call took the lease");
@@ -806,17 +789,8 @@ fn async_memory_false_callers_never_recompute_a_value_still_being_written() {
         return;
     };
     // Commands wait out the pause below instead of timing out.
-    let _s = serial(
-        &server,
-        memo::persist::RedisConfig {
-            command_timeout: Duration::from_secs(3),
-            ..memo::persist::RedisConfig::DEFAULT
-        },
-    );
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("runtime");
+    let _s = serial(&server, with_command_timeout(Duration::from_secs(3)));
+    let rt = current_thread_runtime();
     rt.block_on(async {
         let first = tokio::spawn(replicated(5));
         tokio::time::sleep(Duration::from_millis(50)).await;
