@@ -67,6 +67,17 @@ pub struct Lease {
 }
 
 impl Lease {
+    /// A lease just taken; `background`: released on a worker when dropped.
+    fn taken(backend: &'static dyn Backend, key: EntryKey, token: u64, background: bool) -> Self {
+        Self {
+            backend,
+            key,
+            token,
+            background,
+            released: false,
+        }
+    }
+
     /// Releases the lease on a persistence worker instead of the calling thread (for async
     /// callers, which must not block on the backend).
     pub fn release_in_background(mut self) {
@@ -460,13 +471,7 @@ impl<T> Persisted<T> {
         loop {
             match self.backend.try_lease(key, flight.lease) {
                 Ok(Some(token)) => {
-                    let lease = Lease {
-                        backend: self.backend,
-                        key,
-                        token,
-                        background: false,
-                        released: false,
-                    };
+                    let lease = Lease::taken(self.backend, key, token, false);
                     // The previous holder may have saved the value between our last look and
                     // its release.
                     return match self.load(value_key) {
@@ -500,15 +505,9 @@ impl<T> Persisted<T> {
             // The lease is made on the worker: if this future is dropped before it takes the
             // result, the worker drops the lease with it, which releases it.
             let taken = super::offload::offload(move || {
-                backend.try_lease(key, flight.lease).map(|token| {
-                    token.map(|token| Lease {
-                        backend,
-                        key,
-                        token,
-                        background: true,
-                        released: false,
-                    })
-                })
+                backend
+                    .try_lease(key, flight.lease)
+                    .map(|token| token.map(|token| Lease::taken(backend, key, token, true)))
             });
             match taken.await {
                 Ok(Some(lease)) => {
