@@ -536,19 +536,29 @@ fn async_calls_wait_for_redis_without_blocking_the_executor() {
     let rt = current_thread_runtime();
     rt.block_on(async {
         assert_eq!(remote(1).await, 2);
-        // The write runs in the background: wait until it landed, then read it back.
-        for _ in 0..100 {
-            if !server.keys("memo:*").is_empty() {
+        // The write and then the lease release run in the background. The lease key matches
+        // `memo:*` too, so wait for both: a value key present and no lease left.
+        let mut landed = None;
+        for _ in 0..400 {
+            let keys = server.keys("memo:*");
+            let values = keys.iter().filter(|k| !k.ends_with(":lease")).count();
+            if values == 1 && values == keys.len() {
+                landed = Some(keys);
                 break;
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
+        assert!(
+            landed.is_some(),
+            "within 2 s the value was written and the lease released: {:?}",
+            server.keys("memo:*")
+        );
         assert_eq!(remote(1).await, 2);
         assert_eq!(RUNS.load(Ordering::SeqCst), 1, "the second call read Redis");
         assert_eq!(
             server.keys("*:lease"),
             Vec::<String>::new(),
-            "lease released"
+            "a hit takes no lease"
         );
 
         // A paused server holds the next read for the whole 400 ms command timeout.
