@@ -93,6 +93,20 @@ fn summarize(mut per_call: Vec<f64>, batch: u64) -> Timing {
 ///
 /// The calibration calls also serve as warm-up and are not counted.
 pub fn measure(run: &mut dyn FnMut(u64), budget: &Budget) -> Timing {
+    let batch = calibrate(run, budget);
+    let start = Instant::now();
+    let mut per_call = Vec::new();
+    while per_call.len() < budget.max_samples
+        && (per_call.len() < budget.min_samples || start.elapsed() < budget.time)
+    {
+        per_call.push(time(run, batch).as_secs_f64() / batch as f64);
+    }
+    summarize(per_call, batch)
+}
+
+/// The batch size whose run lasts about `budget / TARGET_SAMPLES` (1 for slow operations). The
+/// calibration calls also serve as warm-up.
+fn calibrate(run: &mut dyn FnMut(u64), budget: &Budget) -> u64 {
     let target = (budget.time / TARGET_SAMPLES).max(Duration::from_micros(50));
     let mut batch = 1u64;
     let mut spent = time(run, 1);
@@ -106,14 +120,44 @@ pub fn measure(run: &mut dyn FnMut(u64), budget: &Budget) -> Timing {
         batch = ((batch as f64 * grow).ceil() as u64).max(batch + 1);
         spent = time(run, batch);
     }
+    batch
+}
+
+/// Measures several operations side by side: each is calibrated as [`measure`] does, then their
+/// samples are taken in alternation, one sample of each per round, the round's first operation
+/// rotating. A change of the machine's state during the measurement (a server's or the
+/// scheduler's latency mode, the CPU clock) then reaches every operation alike, instead of
+/// whichever happened to be measured at the time, so their ratio is a fair one. The whole takes
+/// about `budget.time` per operation, as many [`measure`] calls in a row would.
+///
+/// ```
+/// use cache_harness::measure::{Budget, measure_interleaved};
+/// use std::time::Duration;
+/// let budget = Budget { time: Duration::from_millis(10), min_samples: 3, max_samples: 20 };
+/// let mut short = |n: u64| (0..n).for_each(|i| drop(std::hint::black_box(i)));
+/// let mut long = |n: u64| std::thread::sleep(Duration::from_micros(200 * n));
+/// let t = measure_interleaved(&mut [&mut short, &mut long], &budget);
+/// assert!(t[0].median < t[1].median);
+/// assert_eq!(t[0].samples, t[1].samples);
+/// ```
+pub fn measure_interleaved(runs: &mut [&mut dyn FnMut(u64)], budget: &Budget) -> Vec<Timing> {
+    let batches: Vec<u64> = runs.iter_mut().map(|run| calibrate(*run, budget)).collect();
+    let total = budget.time * runs.len().max(1) as u32;
+    let mut per_call: Vec<Vec<f64>> = vec![Vec::new(); runs.len()];
     let start = Instant::now();
-    let mut per_call = Vec::new();
-    while per_call.len() < budget.max_samples
-        && (per_call.len() < budget.min_samples || start.elapsed() < budget.time)
-    {
-        per_call.push(time(run, batch).as_secs_f64() / batch as f64);
+    let mut round = 0;
+    while round < budget.max_samples && (round < budget.min_samples || start.elapsed() < total) {
+        for k in 0..runs.len() {
+            let i = (round + k) % runs.len();
+            per_call[i].push(time(runs[i], batches[i]).as_secs_f64() / batches[i] as f64);
+        }
+        round += 1;
     }
-    summarize(per_call, batch)
+    per_call
+        .into_iter()
+        .zip(batches)
+        .map(|(samples, batch)| summarize(samples, batch))
+        .collect()
 }
 
 /// Measures misses: `clear()` (untimed), then one timed call, repeated like [`measure`]'s samples.
@@ -178,6 +222,36 @@ mod tests {
         assert!(t.batch > 1);
         assert!(t.samples >= 3 && t.samples <= 50);
         assert!(t.median > 0.0 && t.median < 1e-6);
+    }
+
+    #[test]
+    fn interleaved_samples_alternate_between_operations() {
+        // Each sample records which operation ran; consecutive samples of one round must differ,
+        // and every round starts with another operation than the one before.
+        let order = std::cell::RefCell::new(Vec::new());
+        let budget = Budget {
+            time: Duration::from_millis(2),
+            min_samples: 4,
+            max_samples: 4,
+        };
+        let mut a = |n: u64| {
+            order.borrow_mut().push(('a', n));
+            std::thread::sleep(Duration::from_micros(300 * n));
+        };
+        let mut b = |n: u64| {
+            order.borrow_mut().push(('b', n));
+            std::thread::sleep(Duration::from_micros(900 * n));
+        };
+        let t = measure_interleaved(&mut [&mut a, &mut b], &budget);
+        assert_eq!((t[0].samples, t[1].samples), (4, 4));
+        assert!(t[0].median >= 3e-4 && t[1].median >= 9e-4, "{t:?}");
+        assert!(t[0].median < t[1].median, "{t:?}");
+        let order = order.into_inner();
+        let timed: String = order[order.len() - 8..].iter().map(|(c, _)| *c).collect();
+        assert_eq!(
+            timed, "abbaabba",
+            "samples alternate, first of the round rotating"
+        );
     }
 
     #[test]

@@ -352,22 +352,66 @@ fn server_version() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// The `STRLEN` of the one entry key matching `pattern`.
-fn stored_len(server: &RedisServer, pattern: &str) -> Result<usize, String> {
+/// The `STRLEN` of the one entry key matching `pattern` that is not in `known`, and its name.
+fn stored_len(
+    server: &RedisServer,
+    pattern: &str,
+    known: &[String],
+) -> Result<(String, usize), String> {
     let mut keys = server.keys(pattern).map_err(|e| e.to_string())?;
     // A computation's lease matches the entry patterns too.
-    keys.retain(|k| !k.ends_with(":lease"));
+    keys.retain(|k| !k.ends_with(":lease") && !known.contains(k));
     match keys.as_slice() {
         [key] => server
             .cmd(&[b"STRLEN", key.as_bytes()])
+            .map(|len| (key.clone(), len))
             .map_err(|e| e.to_string()),
         other => Err(format!(
-            "expected one key matching `{pattern}`, found {other:?}"
+            "expected one new key matching `{pattern}`, found {other:?}"
         )),
     }
 }
 
-/// Measures the three reads of one value, leaving the server empty.
+/// One variant ready to be timed: the value is in Redis, `run(n)` makes `n` hits.
+struct Ready<'a> {
+    variant: RedisVariant,
+    bytes: usize,
+    run: Box<dyn FnMut(u64) + 'a>,
+}
+
+/// memo's variant of one value: the first call computes and writes (the async path in the
+/// background, so wait until the entry is there); the timed calls all read Redis.
+fn prepare_memo<'a, V: 'a>(
+    server: &RedisServer,
+    variant: RedisVariant,
+    call: impl Fn() -> V + 'a,
+    known: &mut Vec<String>,
+) -> Result<Ready<'a>, (RedisVariant, String)> {
+    drop(call());
+    let mut stored = stored_len(server, "memo:*", known);
+    for _ in 0..500 {
+        if stored.is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        stored = stored_len(server, "memo:*", known);
+    }
+    let (name, bytes) = stored.map_err(|e| (variant, e))?;
+    known.push(name);
+    Ok(Ready {
+        variant,
+        bytes,
+        run: Box::new(move |n| (0..n).for_each(|_| drop(black_box(call())))),
+    })
+}
+
+/// Measures the four reads of one value side by side, leaving the server empty.
+///
+/// Every variant first stores the value (memo and `cached` by a computing call, the floor by a
+/// `SET`); then their hits are timed in alternation ([`measure::measure_interleaved`]): a
+/// loopback round trip's latency changes mode during a run (tens of µs in one stretch, hundreds
+/// in the next), and timing the variants one after the other made their ratio depend on which
+/// one ran in which stretch.
 #[allow(clippy::too_many_arguments)]
 fn compare<K, V>(
     server: &RedisServer,
@@ -384,74 +428,58 @@ fn compare<K, V>(
     V: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
 {
     let label = value.label();
-    let mut push = |variant: RedisVariant, result: Result<(Timing, usize), String>| match result {
-        Ok((hit, bytes)) => rows.push(RedisRow {
-            value,
-            variant,
-            hit,
-            bytes,
-        }),
-        Err(e) => failures.push(format!("{label} · {}: {e}", variant.id())),
+    // The first error of a timed call, per variant (declared before the runs that borrow it).
+    let failed: Vec<std::cell::RefCell<Option<String>>> = RedisVariant::ALL
+        .iter()
+        .map(|_| std::cell::RefCell::new(None))
+        .collect();
+    let slot = |variant: RedisVariant| {
+        let i = RedisVariant::ALL.iter().position(|v| *v == variant);
+        &failed[i.unwrap_or(0)]
     };
-
-    // memo: the first call computes and writes; the timed calls all read Redis.
-    let memo = |memo_call: &dyn Fn() -> V| {
-        let before = workloads::computations();
-        drop(memo_call());
-        // The async path writes in the background: wait until the entry is there.
-        let mut bytes = stored_len(server, "memo:*");
-        for _ in 0..500 {
-            if bytes.is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-            bytes = stored_len(server, "memo:*");
+    let before = workloads::computations();
+    let mut known = Vec::new();
+    let mut ready: Vec<Ready<'_>> = Vec::new();
+    for prepared in [
+        prepare_memo(server, RedisVariant::Memo, memo_sync.0, &mut known),
+        prepare_memo(server, RedisVariant::MemoAsync, memo_async.0, &mut known),
+    ] {
+        match prepared {
+            Ok(r) => ready.push(r),
+            Err((variant, e)) => failures.push(format!("{label} · {}: {e}", variant.id())),
         }
-        let bytes = bytes?;
-        let hit = measure::measure(
-            &mut |n| (0..n).for_each(|_| drop(black_box(memo_call()))),
-            budget,
-        );
-        if workloads::computations() != before + 1 {
-            return Err("a timed call computed (a Redis read failed; see the warnings)".into());
-        }
-        Ok((hit, bytes))
-    };
-    let result = memo(&memo_sync.0);
-    memo_sync.1();
-    push(RedisVariant::Memo, result);
-    let result = memo(&memo_async.0);
-    memo_async.1();
-    push(RedisVariant::MemoAsync, result);
+    }
 
     let prefix = "harness";
-    let theirs = (|| {
-        let f = CachedFn::<K, V>::new(&server.url(), prefix)?;
-        let before = workloads::computations();
+    let theirs = CachedFn::<K, V>::new(&server.url(), prefix).and_then(|f| {
         drop(f.call(key.clone(), compute)?);
-        let bytes = stored_len(server, &format!("*{prefix}*"))?;
-        let mut failed = None;
-        let hit = measure::measure(
-            &mut |n| {
-                for _ in 0..n {
-                    match f.call(black_box(key.clone()), compute) {
-                        Ok(v) => drop(black_box(v)),
-                        Err(e) => failed = Some(e),
+        let (_, bytes) = stored_len(server, &format!("*{prefix}*"), &known)?;
+        Ok((f, bytes))
+    });
+    let cached_fn = match theirs {
+        Ok((f, bytes)) => {
+            let f = std::rc::Rc::new(f);
+            let timed = f.clone();
+            let failed = slot(RedisVariant::Cached);
+            ready.push(Ready {
+                variant: RedisVariant::Cached,
+                bytes,
+                run: Box::new(move |n| {
+                    for _ in 0..n {
+                        match timed.call(black_box(key.clone()), compute) {
+                            Ok(v) => drop(black_box(v)),
+                            Err(e) => *failed.borrow_mut() = Some(e),
+                        }
                     }
-                }
-            },
-            budget,
-        );
-        let _ = f.cache.cache_clear();
-        if let Some(e) = failed {
-            return Err(e);
+                }),
+            });
+            Some(f)
         }
-        if workloads::computations() != before + 1 {
-            return Err("a timed call computed".into());
+        Err(e) => {
+            failures.push(format!("{label} · {}: {e}", RedisVariant::Cached.id()));
+            None
         }
-        Ok((hit, bytes))
-    })();
-    push(RedisVariant::Cached, theirs);
+    };
 
     let floor = (|| {
         let bytes = memo::codec::encode(&compute()).map_err(|e| e.to_string())?;
@@ -461,27 +489,64 @@ fn compare<K, V>(
             .arg(&bytes[..])
             .query::<()>(&mut conn)
             .map_err(|e| e.to_string())?;
-        let len = bytes.len();
-        drop(bytes);
-        let mut failed = None;
-        let hit = measure::measure(
-            &mut |n| {
-                for _ in 0..n {
-                    let got: Result<Vec<u8>, _> =
-                        redis::cmd("GET").arg(black_box("floor")).query(&mut conn);
-                    match got
-                        .map_err(|e| e.to_string())
-                        .and_then(|b| memo::codec::decode::<V>(&b).map_err(|e| e.to_string()))
-                    {
-                        Ok(v) => drop(black_box(v)),
-                        Err(e) => failed = Some(e),
-                    }
-                }
-            },
-            budget,
-        );
-        let _: Result<usize, _> = redis::cmd("DEL").arg("floor").query(&mut conn);
-        failed.map_or(Ok((hit, len)), Err)
+        Ok::<_, String>((conn, bytes.len()))
     })();
-    push(RedisVariant::Floor, floor);
+    match floor {
+        Ok((mut conn, bytes)) => {
+            let failed = slot(RedisVariant::Floor);
+            ready.push(Ready {
+                variant: RedisVariant::Floor,
+                bytes,
+                run: Box::new(move |n| {
+                    for _ in 0..n {
+                        let got: Result<Vec<u8>, _> =
+                            redis::cmd("GET").arg(black_box("floor")).query(&mut conn);
+                        match got
+                            .map_err(|e| e.to_string())
+                            .and_then(|b| memo::codec::decode::<V>(&b).map_err(|e| e.to_string()))
+                        {
+                            Ok(v) => drop(black_box(v)),
+                            Err(e) => *failed.borrow_mut() = Some(e),
+                        }
+                    }
+                }),
+            });
+        }
+        Err(e) => failures.push(format!("{label} · {}: {e}", RedisVariant::Floor.id())),
+    }
+
+    let mut runs: Vec<&mut dyn FnMut(u64)> = ready.iter_mut().map(|r| &mut *r.run as _).collect();
+    let timings = measure::measure_interleaved(&mut runs, budget);
+    drop(runs);
+    // memo's two functions and `cached` computed once each when they stored the value; any
+    // further computation means a timed call missed.
+    let stored_by_call = ready
+        .iter()
+        .filter(|r| r.variant != RedisVariant::Floor)
+        .count();
+    let computed_while_timed = workloads::computations() != before + stored_by_call as u64;
+    for (r, hit) in ready.iter().zip(timings) {
+        let error = slot(r.variant).borrow_mut().take();
+        let missed = computed_while_timed && r.variant != RedisVariant::Floor;
+        match error {
+            Some(e) => failures.push(format!("{label} · {}: {e}", r.variant.id())),
+            None if missed => failures.push(format!(
+                "{label} · {}: a timed call computed (a Redis read failed; see the warnings)",
+                r.variant.id()
+            )),
+            None => rows.push(RedisRow {
+                value,
+                variant: r.variant,
+                hit,
+                bytes: r.bytes,
+            }),
+        }
+    }
+    drop(ready);
+    memo_sync.1();
+    memo_async.1();
+    if let Some(f) = cached_fn {
+        let _ = f.cache.cache_clear();
+    }
+    let _: Result<usize, _> = server.cmd(&[b"DEL", b"floor"]);
 }

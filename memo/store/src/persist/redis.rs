@@ -559,7 +559,7 @@ impl Backend for RedisBackend {
             }
         })?;
         match bytes {
-            Ok(Some(b)) => format::decode_entry(&b).map(Some),
+            Ok(Some(b)) => format::decode_entry_owned(b).map(Some),
             Ok(None) => Ok(None),
             Err(wrong_type) => Err(PersistError::corrupt(format!(
                 "Redis key `{name}` is not a string: {wrong_type}"

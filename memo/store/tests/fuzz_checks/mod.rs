@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use cache_store::persist::codec::{decode, encode};
-use cache_store::persist::format::{HEADER_LEN, decode_entry, decode_header, encode_entry};
+use cache_store::persist::format::{
+    HEADER_LEN, decode_entry, decode_entry_owned, decode_header, encode_entry,
+};
 use cache_store::persist::{Entry, EntryHeader, EntryKey};
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +28,9 @@ pub fn entry(data: &[u8]) {
     };
     if mode % 2 == 0 {
         let header = decode_header(rest);
+        // The owned decoder (used on server replies) agrees with the borrowing one exactly.
+        let owned = decode_entry_owned(rest.to_vec());
+        assert_eq!(owned, decode_entry(rest));
         match decode_entry(rest) {
             Ok(entry) => {
                 assert!(header.is_ok());
@@ -57,6 +62,10 @@ pub fn entry(data: &[u8]) {
     } else {
         bytes[at] ^= (mode >> 2) | 1;
     }
+    assert!(
+        decode_entry_owned(bytes.clone()).is_err(),
+        "owned decoder: damage at byte {at} went unnoticed"
+    );
     assert!(
         decode_entry(&bytes).is_err(),
         "damage at byte {at} of {} (header {HEADER_LEN}) went unnoticed",
