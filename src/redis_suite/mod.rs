@@ -379,6 +379,21 @@ struct Ready<'a> {
     run: Box<dyn FnMut(u64) + 'a>,
 }
 
+/// `run(n)` of a fallible read: `n` calls, keeping the last error in `failed`.
+fn timed_calls<'a, V>(
+    failed: &'a std::cell::RefCell<Option<String>>,
+    mut call: impl FnMut() -> Result<V, String> + 'a,
+) -> Box<dyn FnMut(u64) + 'a> {
+    Box::new(move |n| {
+        for _ in 0..n {
+            match call() {
+                Ok(v) => drop(black_box(v)),
+                Err(e) => *failed.borrow_mut() = Some(e),
+            }
+        }
+    })
+}
+
 /// memo's variant of one value: the first call computes and writes (the async path in the
 /// background, so wait until the entry is there); the timed calls all read Redis.
 fn prepare_memo<'a, V: 'a>(
@@ -464,14 +479,7 @@ fn compare<K, V>(
             ready.push(Ready {
                 variant: RedisVariant::Cached,
                 bytes,
-                run: Box::new(move |n| {
-                    for _ in 0..n {
-                        match timed.call(black_box(key.clone()), compute) {
-                            Ok(v) => drop(black_box(v)),
-                            Err(e) => *failed.borrow_mut() = Some(e),
-                        }
-                    }
-                }),
+                run: timed_calls(failed, move || timed.call(black_box(key.clone()), compute)),
             });
             Some(f)
         }
@@ -497,18 +505,11 @@ fn compare<K, V>(
             ready.push(Ready {
                 variant: RedisVariant::Floor,
                 bytes,
-                run: Box::new(move |n| {
-                    for _ in 0..n {
-                        let got: Result<Vec<u8>, _> =
-                            redis::cmd("GET").arg(black_box("floor")).query(&mut conn);
-                        match got
-                            .map_err(|e| e.to_string())
-                            .and_then(|b| memo::codec::decode::<V>(&b).map_err(|e| e.to_string()))
-                        {
-                            Ok(v) => drop(black_box(v)),
-                            Err(e) => *failed.borrow_mut() = Some(e),
-                        }
-                    }
+                run: timed_calls(failed, move || {
+                    let got: Result<Vec<u8>, _> =
+                        redis::cmd("GET").arg(black_box("floor")).query(&mut conn);
+                    got.map_err(|e| e.to_string())
+                        .and_then(|b| memo::codec::decode::<V>(&b).map_err(|e| e.to_string()))
                 }),
             });
         }
