@@ -399,12 +399,12 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         }
     }
 
-    /// The hit path of the async entry points, synchronous: a hit answers before the future of
-    /// the slow path is built (building it, then moving it into the caller's future, cost
-    /// about as much as the hit). A value that does not decode is removed by `load_hit`, and
-    /// the caller then computes.
+    /// The hit path of every entry point with the memory layer: a hit answers before the slow
+    /// path is set up (for an async call, building that future and moving it into the caller's
+    /// cost about as much as the hit; for a blocking one, the single-flight protocol's states).
+    /// A value that does not decode is removed by `load_hit`, and the caller then computes.
     #[inline]
-    fn async_hit(&self, key: Key) -> Option<T> {
+    fn fast_hit(&self, key: Key) -> Option<T> {
         let stored = self.store.hit(key.0)?;
         self.load_hit(key, &stored)
     }
@@ -433,6 +433,9 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
                 // The lease is released after the value is written (or on an error or panic).
                 Err(_lease) => Ok(self.after_compute(key, compute()?).result),
             };
+        }
+        if let Some(v) = self.fast_hit(key) {
+            return Ok(v);
         }
         let mut compute = Some(compute);
         // A stored value that fails to decode (a `Deserialize` impl that cannot read what its
@@ -496,7 +499,7 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
                 }
             };
         }
-        if let Some(v) = self.async_hit(key) {
+        if let Some(v) = self.fast_hit(key) {
             return Ok(v);
         }
         let mut compute = Some(compute);
@@ -540,7 +543,7 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         F: Future<Output = T>,
     {
         if let Ok(k) = &key
-            && let Some(v) = self.async_hit(*k)
+            && let Some(v) = self.fast_hit(*k)
         {
             return v;
         }

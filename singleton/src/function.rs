@@ -139,11 +139,11 @@ impl<T> SingletonFn<T> {
         tracing::warn!(target: "singleton", function = self.name, "not cached: {e}");
     }
 
-    /// The hit path of the async entry points, synchronous: without `validate`, a hit answers
-    /// before the future of the slow path is built (building it, then moving it into the
-    /// caller's future, cost about as much as the hit).
+    /// The hit path of every entry point: without `validate`, a hit answers before the slow
+    /// path is set up (for an async call, building that future and moving it into the caller's
+    /// cost about as much as the hit; for a blocking one, the single-flight protocol's states).
     #[inline]
-    fn async_hit(&self, key: Key) -> Option<Arc<T>> {
+    fn fast_hit(&self, key: Key) -> Option<Arc<T>> {
         if self.validate.is_some() {
             return None;
         }
@@ -169,6 +169,9 @@ impl<T> SingletonFn<T> {
                 return compute().map(Arc::new);
             }
         };
+        if let Some(v) = self.fast_hit(key) {
+            return Ok(v);
+        }
         let validate = self.validate.map(|v| move |value: &Arc<T>| v(value));
         let validate_ref = validate.as_ref().map(|v| v as &dyn Fn(&Arc<T>) -> bool);
         let got = self.store.get_or_compute(key.0, validate_ref, || {
@@ -210,7 +213,7 @@ impl<T> SingletonFn<T> {
                 return compute().await.map(Arc::new);
             }
         };
-        if let Some(v) = self.async_hit(key) {
+        if let Some(v) = self.fast_hit(key) {
             return Ok(v);
         }
         let validate = self.validate.map(|v| move |value: &Arc<T>| v(value));
@@ -240,7 +243,7 @@ impl<T> SingletonFn<T> {
         F: Future<Output = T>,
     {
         if let Ok(k) = &key
-            && let Some(v) = self.async_hit(*k)
+            && let Some(v) = self.fast_hit(*k)
         {
             return v;
         }

@@ -362,7 +362,14 @@ impl<V: Clone> Store<V> {
     /// Hands every departed value to `on_release`. Every value is released even if a hook panics
     /// on an earlier one; the first panic is then re-raised (after all ran), so it still reaches
     /// the caller that made the values depart.
+    ///
+    /// Inline, and nothing but a length check when nothing departed: every hit ends here, and an
+    /// out-of-line call that finds nothing to do was a measurable part of one.
+    #[inline]
     fn release(&self, departed: Vec<V>) {
+        if departed.is_empty() {
+            return;
+        }
         if let Some(hook) = &self.config.on_release {
             run_all(departed, hook);
         }

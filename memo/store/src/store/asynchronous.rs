@@ -13,8 +13,9 @@ use super::{Begin, Computed, Got, Store};
 use crate::pending::{Owner, Pending};
 
 impl<V: Clone> Store<V> {
-    /// A hit, counted, or `None` without counting anything (no validation): the fast path of an
-    /// async caller, taken before it sets up the future of a computation it will not need.
+    /// A hit, counted, or `None` without counting anything (no validation): the fast path of
+    /// memo's and singleton's calls, blocking and async, taken before they set up a computation
+    /// (a future, or the single-flight states of [`Store::get_or_compute`]) they will not need.
     ///
     /// ```
     /// use cache_store::{Store, StoreConfig};
@@ -27,6 +28,20 @@ impl<V: Clone> Store<V> {
     /// ```
     #[inline]
     pub fn hit(&self, key: u128) -> Option<V> {
+        // The common case, a live entry found under the shared lock, needs no list of departed
+        // values and no call to release them.
+        if let Some((value, _)) = self.read_hit(key) {
+            self.hits.add_one();
+            return Some(value);
+        }
+        self.hit_exclusive(key)
+    }
+
+    /// [`Store::hit`] when the shared lock did not answer: a bounded LRU store's hit, or an
+    /// expired entry to remove, under the exclusive lock (`find` tries the shared one first, a
+    /// second attempt that only a miss pays).
+    #[inline(never)]
+    fn hit_exclusive(&self, key: u128) -> Option<V> {
         let mut departed = Vec::new();
         let found = self.find(key, &mut departed);
         if found.is_some() {
