@@ -3,19 +3,31 @@
 //!
 //! # Concurrency
 //!
-//! One `RwLock` guards the map. It is held only for map operations and for cloning a stored value
-//! out (an `Arc` or byte-buffer clone for memo and singleton); **user code never runs under it**:
-//! not the cached function, not `validate`, not `on_release`. That is what lets a cached function
-//! call other cached functions, or itself with other arguments, without deadlocking (the hazard
-//! dashmap documents and `cached` hit with per-key locks).
+//! One reader-writer lock guards the map. It is held only for map operations and for taking a
+//! stored value out (an `Arc` or byte-buffer clone, or, through [`Store::hit_with`], a copy of a
+//! few bytes); **user code never runs under it**: not the cached function, not `validate`, not
+//! `on_release`. That is what lets a cached function call other cached functions, or itself with
+//! other arguments, without deadlocking (the hazard dashmap documents and `cached` hit with
+//! per-key locks).
 //!
 //! A hit takes the lock shared, unless the store is bounded with [`Eviction::Lru`]: concurrent
-//! hits, of one key or of many, do not wait for each other, and the hit counter is striped per
-//! thread (`crate::counter`) so they do not write one cache line either. A hit of a
-//! [`Eviction::Clock`] store records itself in the entry's own atomic referenced bit, which
-//! eviction reads later under the exclusive lock. Everything else takes the lock exclusive:
-//! misses, inserts and removals, an expired entry's removal, and a hit of a bounded LRU store,
-//! whose exact least-recently-used order is a write to the shared list on every hit.
+//! hits, of one key or of many, do not wait for each other, and they write no cache line that
+//! another thread's hit writes too. The lock is sharded (crossbeam's `ShardedLock`): a reader
+//! locks only its own thread's shard, each on its own cache line, where a plain `RwLock` makes
+//! every reader increment and decrement one shared count, a line that then moves between cores
+//! on every hit. The hit counter is striped per thread (`crate::counter`) for the same reason,
+//! and a hit of a [`Eviction::Clock`] store records itself in the entry's own atomic referenced
+//! bit, read first and written only when unset, which eviction reads later under the exclusive
+//! lock. What a hit still writes is the reference count of a value it clones out (an `Arc`),
+//! unless the caller copies the value instead ([`Store::hit_with`]; memo does for encodings of a
+//! cache line or less).
+//!
+//! Everything else takes the lock exclusive, which means locking every shard in turn (8
+//! uncontended lock operations where a plain lock takes one): misses, inserts and removals, an
+//! expired entry's removal, and a hit of a bounded LRU store, whose exact least-recently-used
+//! order is a write to the shared list on every hit. A panic under the exclusive lock (only the
+//! store's own code and `weigh` run there) poisons it; the map is consistent between any two
+//! statements that can panic, so the store ignores the poison and keeps serving.
 //!
 //! # Eviction
 //!
@@ -48,7 +60,7 @@ use hashlink::LinkedHashMap;
 use crate::clock;
 use crate::counter::Counter;
 use crate::pending::{Owner, Pending};
-use crate::sync::{Arc, AtomicU64, Ordering, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use crate::sync::{Arc, AtomicU64, MapLock, MapReadGuard, MapWriteGuard, Ordering};
 
 mod asynchronous;
 mod eviction;
@@ -207,7 +219,7 @@ pub struct Store<V> {
     config: StoreConfig<V>,
     /// The cached function's name, for messages (empty: unnamed).
     name: &'static str,
-    map: RwLock<Map<V>>,
+    map: MapLock<Map<V>>,
     hits: Counter,
     misses: AtomicU64,
 }
@@ -298,12 +310,12 @@ impl<V> Drop for PendingGuard<'_, V> {
 }
 
 impl<V> Store<V> {
-    fn write(&self) -> RwLockWriteGuard<'_, Map<V>> {
+    fn write(&self) -> MapWriteGuard<'_, Map<V>> {
         // Only our own code runs under this lock; a poisoned lock still holds a consistent map.
         self.map.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Map<V>> {
+    fn read(&self) -> MapReadGuard<'_, Map<V>> {
         self.map.read().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -336,7 +348,7 @@ impl<V: Clone> Store<V> {
         Self {
             config,
             name,
-            map: RwLock::new(Map {
+            map: MapLock::new(Map {
                 ready: LinkedHashMap::with_hasher(FoldState::default()),
                 pending: HashMap::with_hasher(FoldState::default()),
                 bytes: 0,
@@ -382,6 +394,13 @@ impl<V: Clone> Store<V> {
     /// in the recency order, a write).
     #[inline]
     fn read_hit(&self, key: u128) -> Option<(V, u64)> {
+        self.read_hit_with(key, V::clone)
+    }
+
+    /// [`Store::read_hit`] with what the hit takes out of the entry chosen by `take`, which runs
+    /// under the shared lock (so it must be short and must not call into this store).
+    #[inline]
+    fn read_hit_with<R>(&self, key: u128, take: impl FnOnce(&V) -> R) -> Option<(R, u64)> {
         if self.hits_reorder() {
             return None;
         }
@@ -393,7 +412,7 @@ impl<V: Clone> Store<V> {
         if self.config.max_entries.is_some() {
             e.referenced.set();
         }
-        Some((e.value.clone(), e.generation))
+        Some((take(&e.value), e.generation))
     }
 
     /// A hit or `None` (nothing counted): the read-locked path, then the exclusive one.
@@ -564,7 +583,7 @@ impl<V: Clone> Store<V> {
     /// flight, or register this caller's.
     fn begin_miss(
         &self,
-        mut map: RwLockWriteGuard<'_, Map<V>>,
+        mut map: MapWriteGuard<'_, Map<V>>,
         key: u128,
         departed: Vec<V>,
         owner: fn() -> Owner,
