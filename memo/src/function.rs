@@ -15,7 +15,7 @@ pub use cache_store::persist::codec::Codec;
 
 use crate::codec::{CodecError, RoundTripError};
 use crate::persist;
-use crate::storage::Storage;
+use crate::storage::{LoadBytes, Storage, Taken};
 
 /// How memo tells the user that a return type cannot be cached, after the type's name and the
 /// codec's complaint.
@@ -67,6 +67,7 @@ pub struct Ops<T, V> {
     pub(crate) weigh: fn(&V) -> usize,
     pub(crate) as_bytes: fn(&V) -> Option<&[u8]>,
     pub(crate) from_disk: fn(Vec<u8>, &T) -> Result<V, CodecError>,
+    pub(crate) load_bytes: Option<LoadBytes<T>>,
 }
 
 impl<T, V> Ops<T, V> {
@@ -79,6 +80,7 @@ impl<T, V> Ops<T, V> {
             weigh: S::weigh,
             as_bytes: S::as_bytes,
             from_disk: S::from_disk,
+            load_bytes: S::LOAD_BYTES,
         }
     }
 }
@@ -382,7 +384,33 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
     /// What a stored value loads as: the value, or `None` (counted, logged and removed) when it
     /// does not decode and must be recomputed.
     fn load_hit(&self, key: Key, stored: &V) -> Option<T> {
-        match (self.ops.load)(stored) {
+        self.loaded(key, (self.ops.load)(stored))
+    }
+
+    /// What the store's shared lock hands out on a hit (see [`Taken`]): a copy of a small
+    /// encoding, or a clone of the stored form. Only this crate's code runs here.
+    #[inline]
+    fn take(&self, stored: &V) -> Taken<T, V> {
+        Taken::of(
+            stored,
+            self.ops.load_bytes.map(|load| (self.ops.as_bytes, load)),
+        )
+    }
+
+    /// [`MemoFn::load_hit`] of what [`MemoFn::take`] took, with the store's lock released.
+    #[inline]
+    fn load_taken(&self, key: Key, taken: Taken<T, V>) -> Option<T> {
+        match taken {
+            Taken::Copied { len, bytes, load } => {
+                self.loaded(key, load(&bytes[..usize::from(len)]))
+            }
+            Taken::Shared(stored) => self.load_hit(key, &stored),
+        }
+    }
+
+    /// A decoded hit, or `None` (counted, logged and removed) when it did not decode.
+    fn loaded(&self, key: Key, decoded: Result<T, CodecError>) -> Option<T> {
+        match decoded {
             Ok(v) => Some(v),
             Err(e) => {
                 // Not a hit after all: the caller gets a computed value.
@@ -405,8 +433,8 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
     /// A value that does not decode is removed by `load_hit`, and the caller then computes.
     #[inline]
     fn fast_hit(&self, key: Key) -> Option<T> {
-        let stored = self.store.hit(key.0)?;
-        self.load_hit(key, &stored)
+        let taken = self.store.hit_with(key.0, |stored| self.take(stored))?;
+        self.load_taken(key, taken)
     }
 
     /// A call whose arguments could not be hashed: computed, uncached.
@@ -441,17 +469,23 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         // A stored value that fails to decode (a `Deserialize` impl that cannot read what its
         // `Serialize` wrote) is dropped and recomputed once; it never panics.
         for _ in 0..2 {
-            let got = self.store.get_or_compute(key.0, None, || {
-                let f = compute.take().expect("compute runs at most once");
-                self.fill(key, f)
-            })?;
-            match got {
-                Got::Computed(v) => return Ok(v),
-                Got::Hit(stored) => {
-                    if let Some(v) = self.load_hit(key, &stored) {
-                        return Ok(v);
+            // The shared-lock hit first: it can copy a small value out, which the general
+            // path (a clone of the stored form) cannot.
+            let taken = match self.store.hit_with(key.0, |stored| self.take(stored)) {
+                Some(taken) => taken,
+                None => {
+                    let got = self.store.get_or_compute(key.0, None, || {
+                        let f = compute.take().expect("compute runs at most once");
+                        self.fill(key, f)
+                    })?;
+                    match got {
+                        Got::Computed(v) => return Ok(v),
+                        Got::Hit(stored) => Taken::Shared(stored),
                     }
                 }
+            };
+            if let Some(v) = self.load_taken(key, taken) {
+                return Ok(v);
             }
         }
         // Two failed decodes in a row: answer without the cache. A hit never runs the closure,

@@ -4,7 +4,9 @@
 //! - [`Serialized`] stores bincode bytes and decodes a fresh value on every hit, like Streamlit's
 //!   pickle round trip. Works for any `Serialize + DeserializeOwned` type, including values that
 //!   hold `Arc<Mutex<_>>`: decoding builds new mutexes. Cost per hit: a decode, proportional to
-//!   the value's size.
+//!   the value's size, made after the store's lock is released; an encoding of at most 64 bytes
+//!   is copied out under the lock first (threads hitting one key then write no shared reference
+//!   count), a larger one is shared by cloning its `Arc`.
 //! - [`CopyOnWrite`] stores the value and hands out `clone()`s. Only for types whose clone is
 //!   already isolated ([`CloneIsolated`]): polars frames share immutable buffers and copy before
 //!   any write, `Arc<str>` is immutable, `String` and `Vec` copy. Cost per hit: one clone, O(1)
@@ -38,6 +40,65 @@ pub trait Storage<T>: 'static {
     fn as_bytes(stored: &Self::Stored) -> Option<&[u8]>;
     /// The stored form of a value just read from disk (`bytes` is its encoding).
     fn from_disk(bytes: Vec<u8>, value: &T) -> Result<Self::Stored, CodecError>;
+    /// For a storage whose stored form is the encoding ([`Storage::as_bytes`]): what decodes a
+    /// copy of those bytes. A hit of a small value then copies the bytes out of the cache
+    /// instead of sharing the stored buffer, whose reference count concurrent hits would
+    /// otherwise all write. `None`: hits use [`Storage::load`].
+    const LOAD_BYTES: Option<LoadBytes<T>> = None;
+}
+
+/// Decodes a value from a copy of its stored encoding ([`Storage::LOAD_BYTES`]).
+///
+/// ```
+/// use memo::storage::{LoadBytes, Serialized, Storage};
+///
+/// let load: LoadBytes<u32> = <Serialized as Storage<u32>>::LOAD_BYTES.unwrap();
+/// let stored = <Serialized as Storage<u32>>::store(&7).unwrap();
+/// assert_eq!(load(&stored[..]).unwrap(), 7);
+/// ```
+pub type LoadBytes<T> = fn(&[u8]) -> Result<T, CodecError>;
+
+/// Largest stored encoding a hit copies out instead of sharing: one cache line.
+const SMALL: usize = 64;
+
+/// What a hit takes out of the store under its shared lock, before the caller's value is made
+/// from it with the lock released: a copy of a small encoding, or a clone of the stored form.
+///
+/// Why a copy: cloning the stored `Arc` writes its reference count, so threads hitting the same
+/// key keep taking that cache line from one another; copying a few bytes only reads it. Only
+/// this crate's code runs under the lock (a bounded `memcpy` or an `Arc` clone); decoding, which
+/// runs the value's `Deserialize` impl, happens after the lock is released.
+pub(crate) enum Taken<T, V> {
+    /// The bytes of an encoding of at most [`SMALL`] bytes, and what decodes them.
+    Copied {
+        len: u8,
+        bytes: [u8; SMALL],
+        load: LoadBytes<T>,
+    },
+    /// A clone of the stored form.
+    Shared(V),
+}
+
+/// How a storage gives a stored value's encoding ([`Storage::as_bytes`]) and decodes a copy
+/// of it ([`Storage::LOAD_BYTES`]).
+pub(crate) type CopyOps<T, V> = (fn(&V) -> Option<&[u8]>, LoadBytes<T>);
+
+impl<T, V: Clone> Taken<T, V> {
+    /// A copy of `stored`'s encoding when `copy` is given and the encoding has at most
+    /// [`SMALL`] bytes, otherwise a clone of `stored`.
+    #[inline]
+    pub(crate) fn of(stored: &V, copy: Option<CopyOps<T, V>>) -> Self {
+        if let Some((as_bytes, load)) = copy
+            && let Some(encoding) = as_bytes(stored)
+            && encoding.len() <= SMALL
+            && let Ok(len) = u8::try_from(encoding.len())
+        {
+            let mut bytes = [0; SMALL];
+            bytes[..encoding.len()].copy_from_slice(encoding);
+            return Taken::Copied { len, bytes, load };
+        }
+        Taken::Shared(stored.clone())
+    }
 }
 
 /// Default storage: bincode bytes, decoded on every hit.
@@ -74,6 +135,8 @@ impl<T: Serialize + DeserializeOwned + 'static> Storage<T> for Serialized {
     fn from_disk(bytes: Vec<u8>, _value: &T) -> Result<Arc<[u8]>, CodecError> {
         Ok(Arc::from(bytes))
     }
+
+    const LOAD_BYTES: Option<LoadBytes<T>> = Some(codec::decode::<T>);
 }
 
 /// Copy-on-write storage: the cache keeps the value (behind an `Arc`, so the store's lock only
@@ -273,6 +336,57 @@ mod polars_isolated {
     impl CloneIsolated for Series {
         fn approx_bytes(&self) -> usize {
             self.estimated_size()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{CodecError, CopyOps, SMALL, Taken};
+
+    fn as_bytes(stored: &Arc<[u8]>) -> Option<&[u8]> {
+        Some(stored)
+    }
+
+    fn load(bytes: &[u8]) -> Result<Vec<u8>, CodecError> {
+        Ok(bytes.to_vec())
+    }
+
+    fn stored(len: usize) -> Arc<[u8]> {
+        (0..len).map(|i| i as u8).collect()
+    }
+
+    /// Up to `SMALL` bytes are copied (the stored buffer's count is not touched); beyond that,
+    /// and without copy operations, the stored buffer is shared.
+    #[test]
+    fn small_encodings_are_copied_and_larger_ones_shared() {
+        for len in [0, 1, SMALL - 1, SMALL] {
+            let s = stored(len);
+            match Taken::of(&s, Some((as_bytes, load))) {
+                Taken::Copied {
+                    len: n,
+                    bytes,
+                    load,
+                } => {
+                    assert_eq!(load(&bytes[..usize::from(n)]).unwrap(), &*s, "{len} bytes");
+                }
+                Taken::Shared(_) => panic!("{len} bytes were shared, not copied"),
+            }
+            assert_eq!(
+                Arc::strong_count(&s),
+                1,
+                "{len} bytes: the buffer was cloned"
+            );
+        }
+        for (len, copy) in [(SMALL + 1, true), (1000, true), (1, false), (SMALL, false)] {
+            let s = stored(len);
+            let ops: Option<CopyOps<Vec<u8>, Arc<[u8]>>> = copy.then_some((as_bytes, load));
+            match Taken::of(&s, ops) {
+                Taken::Shared(shared) => assert!(Arc::ptr_eq(&shared, &s), "{len} bytes"),
+                Taken::Copied { .. } => panic!("{len} bytes (copy ops: {copy}) were copied"),
+            }
         }
     }
 }

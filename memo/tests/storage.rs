@@ -183,3 +183,23 @@ fn clone_storage_clones_once_per_hit() {
     }
     assert_eq!(counted::stats().hits, 5);
 }
+
+/// Hits of values whose encoding is just under, at and just over the size a hit copies out of
+/// the cache instead of sharing (64 bytes) return what was stored, and count as hits.
+#[test]
+fn hits_around_the_copied_size_return_the_stored_value() {
+    #[memo]
+    fn pattern(n: usize) -> Vec<u8> {
+        (0..n).map(|i| i as u8 ^ 0x5a).collect()
+    }
+    let lengths = 50..=70;
+    for n in lengths.clone() {
+        let first = pattern(n);
+        assert_eq!(first.len(), n);
+        assert_eq!(pattern(n), first, "first hit of {n} bytes");
+        assert_eq!(pattern(n), first, "second hit of {n} bytes");
+    }
+    let calls = lengths.count() as u64;
+    let stats = pattern::stats();
+    assert_eq!((stats.hits, stats.misses), (2 * calls, calls));
+}

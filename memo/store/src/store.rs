@@ -3,19 +3,33 @@
 //!
 //! # Concurrency
 //!
-//! One `RwLock` guards the map. It is held only for map operations and for cloning a stored value
-//! out (an `Arc` or byte-buffer clone for memo and singleton); **user code never runs under it**:
-//! not the cached function, not `validate`, not `on_release`. That is what lets a cached function
-//! call other cached functions, or itself with other arguments, without deadlocking (the hazard
-//! dashmap documents and `cached` hit with per-key locks).
+//! One reader-writer lock guards the map. It is held only for map operations and for taking a
+//! stored value out (an `Arc` or byte-buffer clone, or, through [`Store::hit_with`], a copy of a
+//! few bytes); **user code never runs under it**: not the cached function, not `validate`, not
+//! `on_release`. That is what lets a cached function call other cached functions, or itself with
+//! other arguments, without deadlocking (the hazard dashmap documents and `cached` hit with
+//! per-key locks).
 //!
 //! A hit takes the lock shared, unless the store is bounded with [`Eviction::Lru`]: concurrent
-//! hits, of one key or of many, do not wait for each other, and the hit counter is striped per
-//! thread (`crate::counter`) so they do not write one cache line either. A hit of a
-//! [`Eviction::Clock`] store records itself in the entry's own atomic referenced bit, which
-//! eviction reads later under the exclusive lock. Everything else takes the lock exclusive:
-//! misses, inserts and removals, an expired entry's removal, and a hit of a bounded LRU store,
-//! whose exact least-recently-used order is a write to the shared list on every hit.
+//! hits, of one key or of many, do not wait for each other, and they write no cache line that
+//! another thread's hit writes too. The lock is then sharded (crossbeam's `ShardedLock`): a reader
+//! locks only its own thread's shard, each on its own cache line, where a plain `RwLock` makes
+//! every reader increment and decrement one shared count, a line that then moves between cores
+//! on every hit. The hit counter is striped per thread (`crate::counter`) for the same reason,
+//! and a hit of a [`Eviction::Clock`] store records itself in the entry's own atomic referenced
+//! bit, read first and written only when unset, which eviction reads later under the exclusive
+//! lock. What a hit still writes is the reference count of a value it clones out (an `Arc`),
+//! unless the caller copies the value instead ([`Store::hit_with`]; memo does for encodings of a
+//! cache line or less).
+//!
+//! Everything else takes the lock exclusive, which means locking every shard in turn (8
+//! uncontended lock operations where a plain lock takes one): misses (twice: to register the
+//! computation, then to store its value and remove the marker), inserts and removals, and an
+//! expired entry's removal. A hit of a bounded LRU store is exclusive too, as its exact
+//! least-recently-used order is a write to the shared list on every hit; such a store gains
+//! nothing from shards, so its lock is a plain one. A panic under the exclusive lock (only the
+//! store's own code and `weigh` run there) poisons it; the map is consistent between any two
+//! statements that can panic, so the store ignores the poison and keeps serving.
 //!
 //! # Eviction
 //!
@@ -48,13 +62,15 @@ use hashlink::LinkedHashMap;
 use crate::clock;
 use crate::counter::Counter;
 use crate::pending::{Owner, Pending};
-use crate::sync::{Arc, AtomicU64, Ordering, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use crate::sync::{Arc, AtomicU64, Ordering};
 
 mod asynchronous;
 mod eviction;
+mod lock;
 pub use asynchronous::returning;
 pub use eviction::Eviction;
 use eviction::Referenced;
+use lock::{MapLock, ReadGuard, WriteGuard};
 
 /// Keys are already uniformly distributed digests: fold them instead of hashing them again.
 #[derive(Default)]
@@ -102,6 +118,14 @@ impl<V> Default for StoreConfig<V> {
             weigh: |_| 0,
             on_release: None,
         }
+    }
+}
+
+impl<V> StoreConfig<V> {
+    /// Whether hits change the shared recency order (bounded LRU), which needs the exclusive
+    /// lock.
+    fn hits_reorder(&self) -> bool {
+        self.max_entries.is_some() && self.eviction == Eviction::Lru
     }
 }
 
@@ -207,7 +231,7 @@ pub struct Store<V> {
     config: StoreConfig<V>,
     /// The cached function's name, for messages (empty: unnamed).
     name: &'static str,
-    map: RwLock<Map<V>>,
+    map: MapLock<Map<V>>,
     hits: Counter,
     misses: AtomicU64,
 }
@@ -236,6 +260,8 @@ struct PendingGuard<'a, V> {
     store: &'a Store<V>,
     key: u128,
     pending: Arc<Pending>,
+    /// Whether the marker may still be in the map (the drop then takes the lock to remove it).
+    registered: bool,
 }
 
 /// Calls `f` on every item, even when it panics on some; re-raises the first panic after the
@@ -283,28 +309,37 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> &str {
         .unwrap_or("(not a string)")
 }
 
+impl<V> PendingGuard<'_, V> {
+    /// Removes the marker from the map, if it is still this computation's; the caller holds the
+    /// exclusive lock.
+    fn unregister(&mut self, map: &mut Map<V>) {
+        if let Some(p) = map.pending.get(&self.key)
+            && Arc::ptr_eq(p, &self.pending)
+        {
+            map.pending.remove(&self.key);
+        }
+        self.registered = false;
+    }
+}
+
 impl<V> Drop for PendingGuard<'_, V> {
     fn drop(&mut self) {
-        {
-            let mut map = self.store.write();
-            if let Some(p) = map.pending.get(&self.key)
-                && Arc::ptr_eq(p, &self.pending)
-            {
-                map.pending.remove(&self.key);
-            }
+        if self.registered {
+            let store = self.store;
+            self.unregister(&mut store.write());
         }
         self.pending.finish();
     }
 }
 
 impl<V> Store<V> {
-    fn write(&self) -> RwLockWriteGuard<'_, Map<V>> {
+    fn write(&self) -> WriteGuard<'_, Map<V>> {
         // Only our own code runs under this lock; a poisoned lock still holds a consistent map.
-        self.map.write().unwrap_or_else(|e| e.into_inner())
+        self.map.write()
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Map<V>> {
-        self.map.read().unwrap_or_else(|e| e.into_inner())
+    fn read(&self) -> ReadGuard<'_, Map<V>> {
+        self.map.read()
     }
 
     /// Current counters.
@@ -333,15 +368,20 @@ impl<V: Clone> Store<V> {
     /// assert_eq!(store.get(1), None);
     /// ```
     pub fn named(name: &'static str, config: StoreConfig<V>) -> Self {
+        // Sharded where hits take the lock shared: a bounded LRU store's hits are exclusive.
+        let sharded = !config.hits_reorder();
         Self {
             config,
             name,
-            map: RwLock::new(Map {
-                ready: LinkedHashMap::with_hasher(FoldState::default()),
-                pending: HashMap::with_hasher(FoldState::default()),
-                bytes: 0,
-                generation: 0,
-            }),
+            map: MapLock::new(
+                Map {
+                    ready: LinkedHashMap::with_hasher(FoldState::default()),
+                    pending: HashMap::with_hasher(FoldState::default()),
+                    bytes: 0,
+                    generation: 0,
+                },
+                sharded,
+            ),
             hits: Counter::default(),
             misses: AtomicU64::new(0),
         }
@@ -379,7 +419,7 @@ impl<V: Clone> Store<V> {
     /// lock.
     #[inline]
     fn hits_reorder(&self) -> bool {
-        self.config.max_entries.is_some() && self.config.eviction == Eviction::Lru
+        self.config.hits_reorder()
     }
 
     /// The hit path under the shared (read) lock, which concurrent hits do not wait for: a live
@@ -389,6 +429,13 @@ impl<V: Clone> Store<V> {
     /// in the recency order, a write).
     #[inline]
     fn read_hit(&self, key: u128) -> Option<(V, u64)> {
+        self.read_hit_with(key, V::clone)
+    }
+
+    /// [`Store::read_hit`] with what the hit takes out of the entry chosen by `take`, which runs
+    /// under the shared lock (so it must be short and must not call into this store).
+    #[inline]
+    fn read_hit_with<R>(&self, key: u128, take: impl FnOnce(&V) -> R) -> Option<(R, u64)> {
         if self.hits_reorder() {
             return None;
         }
@@ -400,7 +447,7 @@ impl<V: Clone> Store<V> {
         if self.config.max_entries.is_some() {
             e.referenced.set();
         }
-        Some((e.value.clone(), e.generation))
+        Some((take(&e.value), e.generation))
     }
 
     /// A hit or `None` (nothing counted): the read-locked path, then the exclusive one.
@@ -571,7 +618,7 @@ impl<V: Clone> Store<V> {
     /// flight, or register this caller's.
     fn begin_miss(
         &self,
-        mut map: RwLockWriteGuard<'_, Map<V>>,
+        mut map: WriteGuard<'_, Map<V>>,
         key: u128,
         departed: Vec<V>,
         owner: fn() -> Owner,
@@ -602,19 +649,23 @@ impl<V: Clone> Store<V> {
             store: self,
             key,
             pending,
+            registered: true,
         };
         self.release(departed);
         self.misses.fetch_add(1, Ordering::Relaxed);
         Begin::Compute(guard)
     }
 
-    /// Stores what a computation says to store, then lets the waiters in.
-    fn complete<R>(&self, guard: PendingGuard<'_, V>, computed: Computed<R, V>) -> R {
+    /// Stores what a computation says to store, then lets the waiters in. The value goes in
+    /// and the marker comes out under one exclusive lock: every exclusive lock costs a lock
+    /// operation per reader shard.
+    fn complete<R>(&self, mut guard: PendingGuard<'_, V>, computed: Computed<R, V>) -> R {
         if let Some(value) = computed.store {
             let mut departed = Vec::new();
             {
                 let mut map = self.write();
                 self.put(&mut map, guard.key, value, computed.age, &mut departed);
+                guard.unregister(&mut map);
             }
             drop(guard);
             self.release(departed);

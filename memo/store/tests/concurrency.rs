@@ -385,3 +385,87 @@ fn hits_from_many_threads_are_all_counted() {
         assert_eq!((stats.hits, stats.misses), (THREADS * CALLS, 0));
     });
 }
+
+/// More reading threads than the map lock has reader shards (so some share one), and a thread
+/// inserting and removing under the exclusive lock meanwhile: every hit sees a value stored for
+/// its key, and every hit is counted exactly once.
+#[test]
+fn readers_on_every_shard_and_a_writer_see_only_stored_values() {
+    const READERS: usize = 12;
+    const KEYS: u128 = 16;
+    const ROUNDS: u64 = 2_000;
+    bounded(Duration::from_secs(60), || {
+        let store: Store<u64> = Store::new(StoreConfig::default());
+        // A value names its key: `key * 1_000_000 + version`.
+        let value = |key: u128, version: u64| key as u64 * 1_000_000 + version;
+        let found = AtomicUsize::new(0);
+        let barrier = Barrier::new(READERS + 1);
+        thread::scope(|s| {
+            for t in 0..READERS {
+                let (store, found, barrier) = (&store, &found, &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    let mut mine = 0;
+                    for i in 0..ROUNDS * 4 {
+                        let key = (i as u128 + t as u128) % KEYS;
+                        let seen = if i % 2 == 0 {
+                            store.hit_with(key, |v| *v)
+                        } else {
+                            store.hit(key)
+                        };
+                        if let Some(v) = seen {
+                            assert_eq!(v / 1_000_000, key as u64, "a value of another key");
+                            mine += 1;
+                        }
+                    }
+                    found.fetch_add(mine, Ordering::Relaxed);
+                });
+            }
+            barrier.wait();
+            for version in 0..ROUNDS {
+                let key = u128::from(version as u8) % KEYS;
+                store.insert(key, value(key, version));
+                if version % 3 == 0 {
+                    store.remove((key + 5) % KEYS);
+                }
+            }
+        });
+        assert_eq!(
+            store.stats().hits,
+            found.load(Ordering::Relaxed) as u64,
+            "every hit counted once"
+        );
+    });
+}
+
+/// A panic under the exclusive lock (here the `weigh` function, which the store calls while
+/// inserting) poisons the map lock; the map is still consistent, so the store keeps serving,
+/// from the shared path and the exclusive one, with exact counters.
+#[test]
+fn a_panic_under_the_exclusive_lock_leaves_a_usable_store() {
+    let store: Store<u64> = Store::new(StoreConfig {
+        weigh: |v| {
+            assert_ne!(*v, 13, "unweighable");
+            1
+        },
+        max_entries: Some(4),
+        eviction: Eviction::Clock,
+        ..StoreConfig::default()
+    });
+    store.insert(1, 10);
+    let panicked = catch_unwind(AssertUnwindSafe(|| store.insert(2, 13)));
+    assert!(panicked.is_err(), "the insert of 13 panicked");
+    assert_eq!(
+        store.hit_with(1, |v| *v),
+        Some(10),
+        "shared path after the panic"
+    );
+    assert_eq!(store.get(2), None, "the panicked insert stored nothing");
+    store.insert(3, 30);
+    assert_eq!(store.get(3), Some(30), "exclusive path after the panic");
+    let stats = store.stats();
+    assert_eq!(
+        (stats.hits, stats.misses, stats.entries, stats.stored_bytes),
+        (2, 1, 2, 2)
+    );
+}

@@ -44,6 +44,8 @@ enum Outcome {
 #[derive(Debug, Clone)]
 enum Op {
     Get(u8),
+    /// `Store::hit_with`: the shared-lock hit alone.
+    HitWith(u8),
     Insert(u8),
     InsertAged(u8, u64),
     GetOrCompute {
@@ -67,6 +69,7 @@ fn op() -> impl Strategy<Value = Op> {
     ];
     prop_oneof![
         4 => key.clone().prop_map(Op::Get),
+        2 => key.clone().prop_map(Op::HitWith),
         3 => key.clone().prop_map(Op::Insert),
         1 => (key.clone(), 0u64..12).prop_map(|(k, a)| Op::InsertAged(k, a)),
         5 => (key.clone(), proptest::option::of(any::<bool>()), outcome)
@@ -128,6 +131,26 @@ fn run(
                     misses += 1;
                 }
                 prop_assert_eq!(store.get(k), expected, "step {}: {:?}", step, op);
+            }
+            Op::HitWith(k) => {
+                let k = k as u128;
+                // Answered under the shared lock: a live entry of a store whose hits do not
+                // reorder (all but bounded LRU); anything else is left, uncounted, to the
+                // exclusive path.
+                let shared = max.is_none() || eviction == Eviction::Clock;
+                let expected = if shared && model.contains(&k) {
+                    hits += 1;
+                    model.lookup(&k).copied()
+                } else {
+                    None
+                };
+                prop_assert_eq!(
+                    store.hit_with(k, |v| *v),
+                    expected,
+                    "step {}: {:?}",
+                    step,
+                    op
+                );
             }
             Op::Insert(k) => {
                 let v = fresh();

@@ -51,6 +51,35 @@ impl<V: Clone> Store<V> {
         found.map(|(value, _)| value)
     }
 
+    /// A hit found under the shared lock alone, counted, with what `take` takes out of the
+    /// stored value while the lock is held; `None` without counting anything when the lookup
+    /// needs more than that (no entry, an expired one, or a bounded LRU store, whose hits
+    /// reorder under the exclusive lock): the caller then goes the usual way
+    /// ([`Store::get_or_compute`], [`Store::hit`]). No validation.
+    ///
+    /// What it is for: copying a small value out instead of cloning it. Cloning an `Arc` or a
+    /// shared byte buffer writes its reference count, one cache line that every thread hitting
+    /// that key then takes from the core that wrote it last; a copy only reads the entry.
+    /// `take` runs under the lock, so it must be the caller's own short code: no user code
+    /// (which could call into this store and deadlock) and nothing that blocks.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use cache_store::{Store, StoreConfig};
+    ///
+    /// let store: Store<Arc<[u8]>> = Store::new(StoreConfig::default());
+    /// assert_eq!(store.hit_with(1, |bytes| bytes.len()), None);
+    /// store.insert(1, Arc::from(&b"abc"[..]));
+    /// assert_eq!(store.hit_with(1, |bytes| bytes.to_vec()), Some(b"abc".to_vec()));
+    /// assert_eq!((store.stats().hits, store.stats().misses), (1, 0));
+    /// ```
+    #[inline]
+    pub fn hit_with<R>(&self, key: u128, take: impl FnOnce(&V) -> R) -> Option<R> {
+        let (taken, _) = self.read_hit_with(key, take)?;
+        self.hits.add_one();
+        Some(taken)
+    }
+
     /// The async [`Store::get_or_compute`]: returns the stored value for `key`, or awaits
     /// `compute()` once for all concurrent callers of that key, blocking or async, and stores
     /// what it says to store. Runtime-agnostic (only `std::task`).
