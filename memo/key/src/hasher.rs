@@ -209,7 +209,9 @@ impl KeyHasher {
     }
 
     /// The digest of everything written so far (the hasher can keep going).
-    #[inline]
+    // `always`: out of line, the call and the spilled word view cost about 4 ns per keyed hit;
+    // inlined, a key of fixed length folds to one xxh3 branch.
+    #[inline(always)]
     pub fn finish(&self) -> Key {
         match &self.stream {
             Some(stream) => Key(stream.digest128()),
