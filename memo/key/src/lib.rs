@@ -39,6 +39,7 @@ mod polars_impls;
 mod serde_hash;
 mod shapes;
 mod std_impls;
+mod xxh3_short;
 
 // Lets the code `#[derive(CacheKey)]` generates name `::cache_key` inside this crate too.
 extern crate self as cache_key;
