@@ -477,3 +477,46 @@ fn a_hit_that_does_not_decode_is_recomputed_and_counted_as_a_miss() {
     );
     assert_eq!(stats.entries, 1, "the recomputed value is stored again");
 }
+
+#[test]
+fn an_async_hit_uses_the_blocking_key_and_nothing_runs_before_the_first_poll() {
+    static HASHED: AtomicUsize = AtomicUsize::new(0);
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+    struct Id(u64);
+    fn id_of(id: &Id) -> u64 {
+        HASHED.fetch_add(1, Ordering::SeqCst);
+        id.0
+    }
+
+    #[memo(hash_funcs(Id = id_of))]
+    async fn keyed(id: Id, n: u64) -> Result<u64, String> {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        Ok(id.0 * 1000 + n)
+    }
+
+    drop(keyed(Id(1), 2));
+    assert_eq!(
+        HASHED.load(Ordering::SeqCst),
+        0,
+        "an unpolled call hashes nothing"
+    );
+    let stats = keyed::stats();
+    assert_eq!(
+        (stats.hits, stats.misses),
+        (0, 0),
+        "an unpolled call looks nothing up"
+    );
+
+    current_thread().block_on(async {
+        assert_eq!(keyed(Id(1), 2).await, Ok(1002));
+        assert_eq!(keyed(Id(1), 2).await, Ok(1002));
+        assert_eq!(RUNS.load(Ordering::SeqCst), 1);
+        let stats = keyed::stats();
+        assert_eq!((stats.hits, stats.misses), (1, 1), "a hit is counted once");
+        // The companion builds its key inline, the async fn out of line: the same key.
+        assert!(keyed::clear_entry(Id(1), 2));
+        assert_eq!(keyed(Id(1), 2).await, Ok(1002));
+        assert_eq!(RUNS.load(Ordering::SeqCst), 2);
+    });
+}

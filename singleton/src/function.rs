@@ -233,6 +233,25 @@ impl<T> SingletonFn<T> {
         })
     }
 
+    /// The shared object of `key` if one is stored and no `validate` hook must vet it, counted
+    /// as a hit; `None` (counting nothing) otherwise, including for an unkeyed call. What an
+    /// `async fn` tries before it builds the [`SingletonFn::call_async`] future: a hit then
+    /// costs no move of the key into that future's state, whose 16-byte load of the key's
+    /// freshly written halves stalled every hit.
+    ///
+    /// ```
+    /// use singleton::{SingletonFn, SingletonOptions, Key};
+    /// let cache: SingletonFn<String> = SingletonFn::new("doc", "pool", 0, SingletonOptions::default());
+    /// let key = Ok(Key(7));
+    /// assert!(cache.try_hit(&key).is_none());
+    /// let made = cache.call(key.clone(), || "pool".to_string());
+    /// assert!(std::sync::Arc::ptr_eq(&cache.try_hit(&key).unwrap(), &made));
+    /// ```
+    #[inline]
+    pub fn try_hit(&self, key: &Result<Key, KeyError>) -> Option<Arc<T>> {
+        self.fast_hit(*key.as_ref().ok()?)
+    }
+
     /// Infallible variant of [`SingletonFn::call_fallible_async`].
     pub async fn call_async<F>(
         &self,

@@ -14,7 +14,9 @@
 //!     let __compute = move || -> T { /* original body */ };
 //!     runtime::call(__cache, __key, __compute)
 //! }
-//! // `async fn f(..) -> T`: the same, with `__compute` returning `async move { body }` and
+//! // `async fn f(..) -> T`: the same, with the key built out of line (`build_key`),
+//! // `__compute` returning `async move { body }`, a hit returned at once
+//! // (`runtime::try_hit(__cache, &__key)`) and otherwise
 //! // `runtime::call_async(__cache, __key, __compute).await` (companions stay synchronous).
 //! struct f {}  // type namespace only: sees the items of its scope, as a `mod` would not
 //! impl f { pub fn clear(); pub fn clear_entry(a: A, _b: B) -> bool; pub fn stats() -> Stats; }
@@ -97,7 +99,8 @@ pub fn type_matches(param: &Type, wanted: &Type) -> bool {
     tokens_eq(p, w)
 }
 
-/// The block that builds the value key: `Result<cache_key::Key, cache_key::KeyError>`.
+/// The expression that builds the value key, `Result<cache_key::Key, cache_key::KeyError>`: a
+/// block, or for an `async fn` a `build_key` call (hashing inline in a poll function stays slow).
 ///
 /// `_`-prefixed parameters are left out; the receiver is hashed unless `skip_self`. Each hashing
 /// call carries the parameter's span, so "cannot be hashed" errors point at the parameter.
@@ -172,9 +175,21 @@ pub fn key_block(
             )
         });
     }
-    Ok(quote! {{
+    let imports = quote! {
         #[allow(unused_imports)]
         use #krate::__private::key::{ViaKeyHash as _, ViaSerde as _, ViaNothing as _};
+    };
+    if f.is_async() {
+        // Out of line (see `build_key`); the steps' `&mut __b` coerces from `&mut &mut`.
+        return Ok(quote! {
+            #krate::__private::key::build_key(|mut #b: &mut #krate::__private::key::KeyBuilder| {
+                #imports
+                #(#steps)*
+            })
+        });
+    }
+    Ok(quote! {{
+        #imports
         let mut __b = #krate::__private::key::KeyBuilder::new();
         #(#steps)*
         __b.finish()
@@ -275,8 +290,21 @@ impl Common {
             (Returns::Plain(_), true) => quote_spanned!(span=> call_async),
             (Returns::Result { .. }, true) => quote_spanned!(span=> call_fallible_async),
         };
-        let wait = self.f.is_async().then(|| quote!(.await));
-        quote_spanned!(span=> __cache.#call(__key, __compute)#wait)
+        if !self.f.is_async() {
+            return quote_spanned!(span=> __cache.#call(__key, __compute));
+        }
+        // A hit is answered before the runtime's future is built: moving the key into that
+        // future's state cost a store-forwarding stall on every hit.
+        let hit = match &self.f.returns {
+            Returns::Plain(_) => quote!(__v),
+            Returns::Result { .. } => quote!(::core::result::Result::Ok(__v)),
+        };
+        quote_spanned! {span=>
+            if let ::core::option::Option::Some(__v) = __cache.try_hit(&__key) {
+                return #hit;
+            }
+            __cache.#call(__key, __compute).await
+        }
     }
 }
 

@@ -19,6 +19,51 @@ pub use crate::{Key, KeyBuilder, KeyError};
 pub const EMPTY_KEY: Key = Key(0x99aa_06d3_0147_98d8_6001_c324_468d_497f);
 use crate::KeyHash;
 
+/// Runs `steps` on a fresh builder and finishes it, hashing in a function of its own: the key
+/// of an `async fn` call. Built inline in the future's poll function (which holds the whole
+/// awaited call chain) the hashing calls stayed out of line, so the builder escaped, was moved
+/// with a `memcpy` and finished through the streaming digest; out of line, as in a
+/// blocking cached function, a fixed-length key folds to a few multiplies.
+///
+/// ```
+/// use cache_key::__private::build_key;
+/// use cache_key::KeyBuilder;
+///
+/// let mut b = KeyBuilder::new();
+/// b.param("x");
+/// b.key_hash(&7u64);
+/// let key = build_key(|b| {
+///     b.param("x");
+///     b.key_hash(&7u64);
+/// });
+/// assert_eq!(key, b.finish());
+/// ```
+#[inline(always)]
+pub fn build_key(steps: impl FnOnce(&mut KeyBuilder)) -> Result<Key, KeyError> {
+    let mut error = None;
+    let key = build_key_words(steps, &mut error);
+    match error {
+        None => Ok(key),
+        Some(e) => Err(e),
+    }
+}
+
+/// [`build_key`]'s out-of-line part. The key comes back in registers and a (rare) error
+/// through `error`: returned as one `Result` in memory, the key's two 8-byte stores were read
+/// back as one 16-byte load, which store forwarding cannot serve (a stall on every hit).
+#[inline(never)]
+fn build_key_words(steps: impl FnOnce(&mut KeyBuilder), error: &mut Option<KeyError>) -> Key {
+    let mut b = KeyBuilder::new();
+    steps(&mut b);
+    match b.finish() {
+        Ok(key) => key,
+        Err(e) => {
+            *error = Some(e);
+            EMPTY_KEY
+        }
+    }
+}
+
 /// Wraps a reference to an argument for strategy selection.
 pub struct Arg<'a, T: ?Sized>(pub &'a T);
 
