@@ -14,11 +14,13 @@
 //!   faster than `moka::future::Cache::get`, and at most 10 ns over the blocking twin measured in
 //!   the same group (`hits/async_small_value`: one `block_on` per batch of calls).
 //!
-//! `hits/components` times the pieces of a hit (clock read, key hashing, a mutex) to explain
+//! `hits/components` times the pieces of a hit (clock read, key hashing, a mutex, a reader
+//! count's two atomics against a reader slot's one fence) to explain
 //! where per-call overhead goes. Every call's result is dropped inside the timed region, as a
 //! caller pays for it.
 
 use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use cache_harness::bench_support::{self, LARGE_SAMPLES};
@@ -148,6 +150,24 @@ fn components(c: &mut Criterion) {
     let m = Mutex::new(0u64);
     group.bench_function("mutex_lock_unlock", |b| {
         b.iter(|| *black_box(&m).lock().expect("not poisoned"))
+    });
+    // What a standard `RwLock` read costs in atomics (count up, count down) against what the
+    // store's reader slot costs (plain store, fence, plain store).
+    let count = AtomicU64::new(0);
+    group.bench_function("atomic_add_sub", |b| {
+        b.iter(|| {
+            let c = black_box(&count);
+            c.fetch_add(1, Ordering::Acquire);
+            c.fetch_sub(1, Ordering::Release)
+        })
+    });
+    group.bench_function("store_fence_store", |b| {
+        b.iter(|| {
+            let c = black_box(&count);
+            c.store(1, Ordering::Relaxed);
+            std::sync::atomic::fence(Ordering::SeqCst);
+            c.store(0, Ordering::Release);
+        })
     });
     group.finish();
 }

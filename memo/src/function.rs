@@ -15,7 +15,7 @@ pub use cache_store::persist::codec::Codec;
 
 use crate::codec::{CodecError, RoundTripError};
 use crate::persist;
-use crate::storage::{LoadBytes, Storage, Taken};
+use crate::storage::{self, LoadBytes, SHARED, SMALL, SmallBuf, Storage};
 
 /// How memo tells the user that a return type cannot be cached, after the type's name and the
 /// codec's complaint.
@@ -68,6 +68,7 @@ pub struct Ops<T, V> {
     pub(crate) as_bytes: fn(&V) -> Option<&[u8]>,
     pub(crate) from_disk: fn(Vec<u8>, &T) -> Result<V, CodecError>,
     pub(crate) load_bytes: Option<LoadBytes<T>>,
+    pub(crate) load_under_lock: Option<fn(&V) -> T>,
 }
 
 impl<T, V> Ops<T, V> {
@@ -81,6 +82,7 @@ impl<T, V> Ops<T, V> {
             as_bytes: S::as_bytes,
             from_disk: S::from_disk,
             load_bytes: S::LOAD_BYTES,
+            load_under_lock: S::LOAD_UNDER_LOCK,
         }
     }
 }
@@ -387,25 +389,25 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         self.loaded(key, (self.ops.load)(stored))
     }
 
-    /// What the store's shared lock hands out on a hit (see [`Taken`]): a copy of a small
-    /// encoding, or a clone of the stored form. Only this crate's code runs here.
+    /// What the store's shared lock hands out on a hit ([`storage::take`]): a copy of a small
+    /// encoding into `buf` (its length), or a clone of the stored form into `shared`
+    /// ([`SHARED`]). No code runs here that could call into the store.
     #[inline]
-    fn take(&self, stored: &V) -> Taken<T, V> {
-        Taken::of(
-            stored,
-            self.ops.load_bytes.map(|load| (self.ops.as_bytes, load)),
-        )
+    fn take(&self, stored: &V, buf: &mut SmallBuf, shared: &mut Option<V>) -> usize {
+        let as_bytes = self.ops.load_bytes.map(|_| self.ops.as_bytes);
+        storage::take(stored, as_bytes, buf, shared)
     }
 
     /// [`MemoFn::load_hit`] of what [`MemoFn::take`] took, with the store's lock released.
     #[inline]
-    fn load_taken(&self, key: Key, taken: Taken<T, V>) -> Option<T> {
-        match taken {
-            Taken::Copied { len, bytes, load } => {
-                self.loaded(key, load(&bytes[..usize::from(len)]))
-            }
-            Taken::Shared(stored) => self.load_hit(key, &stored),
+    fn load_taken(&self, key: Key, len: usize, buf: &SmallBuf, shared: Option<V>) -> Option<T> {
+        if let Some(load) = self.ops.load_bytes
+            && len != SHARED
+        {
+            return self.loaded(key, load(&buf[..len]));
         }
+        // `take` cloned the stored form.
+        self.load_hit(key, shared.as_ref()?)
     }
 
     /// A decoded hit, or `None` (counted, logged and removed) when it did not decode.
@@ -433,8 +435,16 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
     /// A value that does not decode is removed by `load_hit`, and the caller then computes.
     #[inline]
     fn fast_hit(&self, key: Key) -> Option<T> {
-        let taken = self.store.hit_with(key.0, |stored| self.take(stored))?;
-        self.load_taken(key, taken)
+        if let Some(load) = self.ops.load_under_lock {
+            // The value straight out of the lock, in registers (see `storage::take` on why not
+            // through an enum).
+            return self.store.hit_with(key.0, load);
+        }
+        let (mut buf, mut shared) = ([0; SMALL], None);
+        let len = self
+            .store
+            .hit_with(key.0, |stored| self.take(stored, &mut buf, &mut shared))?;
+        self.load_taken(key, len, &buf, shared)
     }
 
     /// A call whose arguments could not be hashed: computed, uncached.
@@ -471,8 +481,12 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
         for _ in 0..2 {
             // The shared-lock hit first: it can copy a small value out, which the general
             // path (a clone of the stored form) cannot.
-            let taken = match self.store.hit_with(key.0, |stored| self.take(stored)) {
-                Some(taken) => taken,
+            let (mut buf, mut shared) = ([0; SMALL], None);
+            let took = self
+                .store
+                .hit_with(key.0, |stored| self.take(stored, &mut buf, &mut shared));
+            let len = match took {
+                Some(len) => len,
                 None => {
                     let got = self.store.get_or_compute(key.0, None, || {
                         let f = compute.take().expect("compute runs at most once");
@@ -480,11 +494,14 @@ impl<T: 'static, V: Clone + Send + Sync + 'static> MemoFn<T, V> {
                     })?;
                     match got {
                         Got::Computed(v) => return Ok(v),
-                        Got::Hit(stored) => Taken::Shared(stored),
+                        Got::Hit(stored) => {
+                            shared = Some(stored);
+                            SHARED
+                        }
                     }
                 }
             };
-            if let Some(v) = self.load_taken(key, taken) {
+            if let Some(v) = self.load_taken(key, len, &buf, shared) {
                 return Ok(v);
             }
         }

@@ -11,8 +11,10 @@
 //!   already isolated ([`CloneIsolated`]): polars frames share immutable buffers and copy before
 //!   any write, `Arc<str>` is immutable, `String` and `Vec` copy. Cost per hit: one clone, O(1)
 //!   for frames, made after the store's lock is released (the store holds an `Arc<T>` and only
-//!   the `Arc` is cloned under the lock), so a slow clone never blocks other callers. Select it
-//!   with `#[memo(storage = "clone")]`.
+//!   the `Arc` is cloned under the lock), so a slow clone never blocks other callers; values of
+//!   at most 64 bytes with no drop glue (plain data, whose clone is a copy) are cloned under the
+//!   lock instead, which spares each hit the `Arc`'s two atomic count updates. Select it with
+//!   `#[memo(storage = "clone")]`.
 
 use std::sync::Arc;
 
@@ -45,6 +47,11 @@ pub trait Storage<T>: 'static {
     /// instead of sharing the stored buffer, whose reference count concurrent hits would
     /// otherwise all write. `None`: hits use [`Storage::load`].
     const LOAD_BYTES: Option<LoadBytes<T>> = None;
+    /// What loads a stored value while the store's shared lock is held, for a storage whose
+    /// load is a copy of plain data: a hit then takes no reference to the stored value, whose
+    /// count concurrent hits would otherwise all write (two atomic writes per hit). `None`: hits
+    /// load with the lock released.
+    const LOAD_UNDER_LOCK: Option<fn(&Self::Stored) -> T> = None;
 }
 
 /// Decodes a value from a copy of its stored encoding ([`Storage::LOAD_BYTES`]).
@@ -59,45 +66,68 @@ pub trait Storage<T>: 'static {
 pub type LoadBytes<T> = fn(&[u8]) -> Result<T, CodecError>;
 
 /// Largest stored encoding a hit copies out instead of sharing: one cache line.
-const SMALL: usize = 64;
+pub(crate) const SMALL: usize = 64;
 
-/// What a hit takes out of the store under its shared lock, before the caller's value is made
-/// from it with the lock released: a copy of a small encoding, or a clone of the stored form.
+/// The buffer a hit copies a small encoding into: a local of the hit's caller, so that the
+/// bytes are written once and read in place by the decoder (moving them again inside a returned
+/// value made the processor wait for the copy's narrow stores to retire before it could load
+/// them as wide words, three times per hit).
+pub(crate) type SmallBuf = [u8; SMALL];
+
+/// A storage's [`Storage::as_bytes`].
+pub(crate) type AsBytes<V> = fn(&V) -> Option<&[u8]>;
+
+/// What [`take`] returns when it cloned the stored form instead of copying its encoding.
+pub(crate) const SHARED: usize = usize::MAX;
+
+/// How a hit takes a stored value out of the store under its shared lock, before the caller's
+/// value is made from it with the lock released: with `as_bytes` given (a storage whose stored
+/// form is the encoding) and an encoding of at most [`SMALL`] bytes, it copies the encoding to
+/// `buf` and returns its length; otherwise it clones the stored form into `shared` and returns
+/// [`SHARED`]. (A length in a register, rather than an enum of the two cases: returned through
+/// memory, the enum's halves were stored separately and reloaded as one wide word, a stall of
+/// about 4 ns per hit.)
 ///
 /// Why a copy: cloning the stored `Arc` writes its reference count, so threads hitting the same
 /// key keep taking that cache line from one another; copying a few bytes only reads it. Only
-/// this crate's code runs under the lock (a bounded `memcpy` or an `Arc` clone); decoding, which
+/// this crate's code runs under the lock (a bounded copy or an `Arc` clone); decoding, which
 /// runs the value's `Deserialize` impl, happens after the lock is released.
-pub(crate) enum Taken<T, V> {
-    /// The bytes of an encoding of at most [`SMALL`] bytes, and what decodes them.
-    Copied {
-        len: u8,
-        bytes: [u8; SMALL],
-        load: LoadBytes<T>,
-    },
-    /// A clone of the stored form.
-    Shared(V),
+#[inline]
+pub(crate) fn take<V: Clone>(
+    stored: &V,
+    as_bytes: Option<AsBytes<V>>,
+    buf: &mut SmallBuf,
+    shared: &mut Option<V>,
+) -> usize {
+    if let Some(as_bytes) = as_bytes
+        && let Some(encoding) = as_bytes(stored)
+        && encoding.len() <= SMALL
+    {
+        copy_small(buf, encoding);
+        return encoding.len();
+    }
+    *shared = Some(stored.clone());
+    SHARED
 }
 
-/// How a storage gives a stored value's encoding ([`Storage::as_bytes`]) and decodes a copy
-/// of it ([`Storage::LOAD_BYTES`]).
-pub(crate) type CopyOps<T, V> = (fn(&V) -> Option<&[u8]>, LoadBytes<T>);
-
-impl<T, V: Clone> Taken<T, V> {
-    /// A copy of `stored`'s encoding when `copy` is given and the encoding has at most
-    /// [`SMALL`] bytes, otherwise a clone of `stored`.
-    #[inline]
-    pub(crate) fn of(stored: &V, copy: Option<CopyOps<T, V>>) -> Self {
-        if let Some((as_bytes, load)) = copy
-            && let Some(encoding) = as_bytes(stored)
-            && encoding.len() <= SMALL
-            && let Ok(len) = u8::try_from(encoding.len())
-        {
-            let mut bytes = [0; SMALL];
-            bytes[..encoding.len()].copy_from_slice(encoding);
-            return Taken::Copied { len, bytes, load };
+/// Copies `src` (at most [`SMALL`] bytes) to the start of `buf`. Up to 16 bytes, the usual size
+/// of a small value's encoding, it takes two overlapping word moves instead of a `memcpy` call
+/// whose length is only known at run time.
+#[inline]
+fn copy_small(buf: &mut SmallBuf, src: &[u8]) {
+    let n = src.len();
+    if n > 16 {
+        buf[..n].copy_from_slice(src);
+    } else if n >= 8 {
+        buf[..8].copy_from_slice(&src[..8]);
+        buf[n - 8..n].copy_from_slice(&src[n - 8..]);
+    } else if n >= 4 {
+        buf[..4].copy_from_slice(&src[..4]);
+        buf[n - 4..n].copy_from_slice(&src[n - 4..]);
+    } else {
+        for (d, s) in buf.iter_mut().zip(src) {
+            *d = *s;
         }
-        Taken::Shared(stored.clone())
     }
 }
 
@@ -180,6 +210,23 @@ impl<T: CloneIsolated + Send + Sync + 'static> Storage<T> for CopyOnWrite {
     fn from_disk(_bytes: Vec<u8>, value: &T) -> Result<Arc<T>, CodecError> {
         Ok(Arc::new(value.clone()))
     }
+
+    /// Values of at most [`SMALL`] bytes with no drop glue are cloned under the lock: such a
+    /// type owns no heap memory or other resource, so its clone (derived, for the types this
+    /// applies to in practice: numbers, `char`s, tuples and structs of them) is a copy of a few
+    /// bytes. Everything else is cloned from a shared `Arc` after the lock is released, so that
+    /// a slow clone never holds it.
+    const LOAD_UNDER_LOCK: Option<fn(&Arc<T>) -> T> =
+        if std::mem::needs_drop::<T>() || std::mem::size_of::<T>() > SMALL {
+            None
+        } else {
+            Some(clone_plain::<T>)
+        };
+}
+
+/// The clone of a value whose type has no drop glue ([`CopyOnWrite`]'s `LOAD_UNDER_LOCK`).
+fn clone_plain<T: Clone>(stored: &Arc<T>) -> T {
+    T::clone(stored)
 }
 
 /// Types whose `clone()` shares nothing mutable with the original, so a clone handed to a caller
@@ -344,7 +391,7 @@ mod polars_isolated {
 mod tests {
     use std::sync::Arc;
 
-    use super::{CodecError, CopyOps, SMALL, Taken};
+    use super::{CodecError, SHARED, SMALL, take};
 
     fn as_bytes(stored: &Arc<[u8]>) -> Option<&[u8]> {
         Some(stored)
@@ -355,25 +402,24 @@ mod tests {
     }
 
     fn stored(len: usize) -> Arc<[u8]> {
-        (0..len).map(|i| i as u8).collect()
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(7))
+            .collect()
     }
 
-    /// Up to `SMALL` bytes are copied (the stored buffer's count is not touched); beyond that,
-    /// and without copy operations, the stored buffer is shared.
+    /// Up to `SMALL` bytes are copied (the stored buffer's count is not touched), exactly, at
+    /// every length the word-move copy distinguishes; beyond that, and without `as_bytes`, the
+    /// stored buffer is shared.
     #[test]
     fn small_encodings_are_copied_and_larger_ones_shared() {
-        for len in [0, 1, SMALL - 1, SMALL] {
+        for len in 0..=SMALL {
             let s = stored(len);
-            match Taken::of(&s, Some((as_bytes, load))) {
-                Taken::Copied {
-                    len: n,
-                    bytes,
-                    load,
-                } => {
-                    assert_eq!(load(&bytes[..usize::from(n)]).unwrap(), &*s, "{len} bytes");
-                }
-                Taken::Shared(_) => panic!("{len} bytes were shared, not copied"),
-            }
+            // Garbage beyond the copy must not reach the decoder.
+            let (mut buf, mut shared) = ([0xAA; SMALL], None);
+            let n = take(&s, Some(as_bytes), &mut buf, &mut shared);
+            assert_eq!(n, len, "{len} bytes were not copied");
+            assert!(shared.is_none());
+            assert_eq!(load(&buf[..n]).unwrap(), &*s, "{len} bytes");
             assert_eq!(
                 Arc::strong_count(&s),
                 1,
@@ -382,11 +428,37 @@ mod tests {
         }
         for (len, copy) in [(SMALL + 1, true), (1000, true), (1, false), (SMALL, false)] {
             let s = stored(len);
-            let ops: Option<CopyOps<Vec<u8>, Arc<[u8]>>> = copy.then_some((as_bytes, load));
-            match Taken::of(&s, ops) {
-                Taken::Shared(shared) => assert!(Arc::ptr_eq(&shared, &s), "{len} bytes"),
-                Taken::Copied { .. } => panic!("{len} bytes (copy ops: {copy}) were copied"),
-            }
+            let (mut buf, mut shared) = ([0; SMALL], None);
+            let ops: Option<super::AsBytes<Arc<[u8]>>> = copy.then_some(as_bytes);
+            let n = take(&s, ops, &mut buf, &mut shared);
+            assert_eq!(n, SHARED, "{len} bytes (as_bytes: {copy}) were copied");
+            assert!(Arc::ptr_eq(&shared.unwrap(), &s), "{len} bytes");
         }
+    }
+
+    /// Copy-on-write clones plain data (no drop glue, at most `SMALL` bytes) under the lock, and
+    /// everything else (heap owners, large values) from the shared `Arc` after it; the clone
+    /// under the lock is the stored value's.
+    #[test]
+    fn copy_on_write_loads_only_small_plain_data_under_the_lock() {
+        use super::{CopyOnWrite, Storage};
+        fn under_lock<T: super::CloneIsolated + Send + Sync + 'static>() -> bool {
+            <CopyOnWrite as Storage<T>>::LOAD_UNDER_LOCK.is_some()
+        }
+        assert!(under_lock::<u64>());
+        assert!(under_lock::<(u8, f64, char)>());
+        assert!(
+            under_lock::<(u128, u128, u128, u128)>(),
+            "exactly SMALL bytes"
+        );
+        assert!(
+            !under_lock::<(u128, u128, u128, u128, u8)>(),
+            "more than SMALL bytes"
+        );
+        assert!(!under_lock::<String>(), "owns heap memory");
+        assert!(!under_lock::<Vec<u64>>(), "owns heap memory");
+        assert!(!under_lock::<Arc<u64>>(), "a shared count to update");
+        let load = <CopyOnWrite as Storage<(u32, u64)>>::LOAD_UNDER_LOCK.unwrap();
+        assert_eq!(load(&Arc::new((7, 9))), (7, 9));
     }
 }

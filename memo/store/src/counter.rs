@@ -4,16 +4,12 @@
 //! One `AtomicU64` shared by every thread that hits a function would bounce its cache line
 //! between cores on every hit, which is the contention a read-locked hit avoids; and even alone,
 //! a `lock xadd` costs as much as the rest of the counting. So each thread owns a stripe (a
-//! cache-line-padded cell, the same index in every counter) while it runs: only its owner writes
+//! cache-line-padded cell, at its `crate::thread_slot` index in every counter) while it runs: only its owner writes
 //! a stripe, with a plain load and store, and the stripes are summed when the stats are read.
-//! A thread hands its stripe back when it exits (through a mutex, which orders the last store of
-//! the old owner before the first of the next). Threads beyond the owned stripes, and calls made
-//! while a thread's locals are being destroyed, add atomically to one shared stripe.
+//! Threads without an index of their own add atomically to one shared stripe.
 
-use crate::sync::{AtomicU64, Mutex, Ordering};
-
-/// Stripes owned by one thread each; the shared stripe comes after them.
-const OWNED: usize = 16;
+use crate::sync::{AtomicU64, Ordering};
+use crate::thread_slot::{self, OWNED};
 
 #[repr(align(128))]
 #[derive(Default)]
@@ -35,54 +31,12 @@ impl Default for Counter {
     }
 }
 
-/// Stripe indices free to claim, and the next never-claimed one.
-#[cfg(not(loom))]
-static FREE: Mutex<(Vec<usize>, usize)> = Mutex::new((Vec::new(), 0));
-
-// In the loom model check the list is a static of one explored execution (a process-wide one
-// would make executions differ, which loom cannot replay), and stripes are not handed back: loom
-// drops a thread's locals after the model's main thread, and its statics with it, may be gone.
-#[cfg(loom)]
-loom::lazy_static! {
-    static ref FREE: Mutex<(Vec<usize>, usize)> = Mutex::new((Vec::new(), 0));
-}
-
-/// This thread's stripe; `None` when all are owned (the thread uses the shared one).
-struct Slot(Option<usize>);
-
-impl Slot {
-    fn claim() -> Self {
-        let mut free = FREE.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(i) = free.0.pop() {
-            return Slot(Some(i));
-        }
-        if free.1 < OWNED {
-            free.1 += 1;
-            return Slot(Some(free.1 - 1));
-        }
-        Slot(None)
-    }
-}
-
-#[cfg(not(loom))]
-impl Drop for Slot {
-    fn drop(&mut self) {
-        if let Some(i) = self.0 {
-            FREE.lock().unwrap_or_else(|e| e.into_inner()).0.push(i);
-        }
-    }
-}
-
-crate::sync::thread_local! {
-    static SLOT: Slot = Slot::claim();
-}
-
 impl Counter {
     /// Adds one.
     #[inline]
     pub(crate) fn add_one(&self) {
-        match SLOT.try_with(|s| s.0) {
-            Ok(Some(i)) => {
+        match thread_slot::owned() {
+            Some(i) => {
                 // Only this thread writes stripe `i` while it owns it: no read-modify-write.
                 let cell = &self.stripes[i].0;
                 cell.store(
@@ -90,7 +44,7 @@ impl Counter {
                     Ordering::Relaxed,
                 );
             }
-            Ok(None) | Err(_) => {
+            None => {
                 self.stripes[OWNED].0.fetch_add(1, Ordering::Relaxed);
             }
         }

@@ -34,10 +34,12 @@ pub mod events;
 mod pending;
 pub mod persist;
 pub mod registry;
+mod slot_lock;
 pub mod store;
 mod sync;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod thread_slot;
 
 pub use registry::{Clear, Counted, Instances, Registry};
 pub use store::{Computed, Eviction, Got, Stats, Store, StoreConfig};

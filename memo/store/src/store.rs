@@ -12,24 +12,25 @@
 //!
 //! A hit takes the lock shared, unless the store is bounded with [`Eviction::Lru`]: concurrent
 //! hits, of one key or of many, do not wait for each other, and they write no cache line that
-//! another thread's hit writes too. The lock is then sharded (crossbeam's `ShardedLock`): a reader
-//! locks only its own thread's shard, each on its own cache line, where a plain `RwLock` makes
-//! every reader increment and decrement one shared count, a line that then moves between cores
-//! on every hit. The hit counter is striped per thread (`crate::counter`) for the same reason,
-//! and a hit of a [`Eviction::Clock`] store records itself in the entry's own atomic referenced
-//! bit, read first and written only when unset, which eviction reads later under the exclusive
-//! lock. What a hit still writes is the reference count of a value it clones out (an `Arc`),
-//! unless the caller copies the value instead ([`Store::hit_with`]; memo does for encodings of a
-//! cache line or less).
+//! another thread's hit writes too. The lock then has per-thread reader slots
+//! (`crate::slot_lock`): a reader counts itself in its own thread's slot, on its own cache line,
+//! with plain stores and one fence, where a plain `RwLock` makes every reader increment and
+//! decrement one shared count, two atomic read-modify-writes of a line that then moves between
+//! cores on every hit. The hit counter is striped per thread (`crate::counter`) for the same
+//! reason, and a hit of a [`Eviction::Clock`] store records itself in the entry's own atomic
+//! referenced bit, read first and written only when unset, which eviction reads later under the
+//! exclusive lock. What a hit still writes is the reference count of a value it clones out (an
+//! `Arc`), unless the caller copies the value instead ([`Store::hit_with`]; memo does for
+//! encodings of a cache line or less).
 //!
-//! Everything else takes the lock exclusive, which means locking every shard in turn (8
-//! uncontended lock operations where a plain lock takes one): misses (twice: to register the
-//! computation, then to store its value and remove the marker), inserts and removals, and an
-//! expired entry's removal. A hit of a bounded LRU store is exclusive too, as its exact
-//! least-recently-used order is a write to the shared list on every hit; such a store gains
-//! nothing from shards, so its lock is a plain one. A panic under the exclusive lock (only the
-//! store's own code and `weigh` run there) poisons it; the map is consistent between any two
-//! statements that can panic, so the store ignores the poison and keeps serving.
+//! Everything else takes the lock exclusive, which means waiting for every reader slot to be
+//! empty (17 loads, after taking a writer lock): misses (twice: to register the computation, then to
+//! store its value and remove the marker), inserts and removals, and an expired entry's removal.
+//! A hit of a bounded LRU store is exclusive too, as its exact least-recently-used order is a
+//! write to the shared list on every hit; such a store gains nothing from reader slots, so its
+//! lock is a plain one. A panic under the exclusive lock (only the store's own code and `weigh`
+//! run there) poisons a plain lock; the map is consistent between any two statements that can
+//! panic, so the store ignores the poison and keeps serving.
 //!
 //! # Eviction
 //!
@@ -368,8 +369,9 @@ impl<V: Clone> Store<V> {
     /// assert_eq!(store.get(1), None);
     /// ```
     pub fn named(name: &'static str, config: StoreConfig<V>) -> Self {
-        // Sharded where hits take the lock shared: a bounded LRU store's hits are exclusive.
-        let sharded = !config.hits_reorder();
+        // Reader slots where hits take the lock shared: a bounded LRU store's hits are
+        // exclusive.
+        let slotted = !config.hits_reorder();
         Self {
             config,
             name,
@@ -380,7 +382,7 @@ impl<V: Clone> Store<V> {
                     bytes: 0,
                     generation: 0,
                 },
-                sharded,
+                slotted,
             ),
             hits: Counter::default(),
             misses: AtomicU64::new(0),

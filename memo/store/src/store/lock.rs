@@ -1,56 +1,56 @@
-//! The lock of a store's map: sharded for stores whose hits read, plain for those whose hits
-//! write.
+//! The lock of a store's map: per-thread reader slots for stores whose hits read, plain for
+//! those whose hits write.
 //!
-//! A standard `RwLock` counts its readers in one atomic, so every read lock and unlock writes a
-//! cache line that each reading thread then takes from the core that wrote it last: hits of one
-//! function on two cores run slower together than alone. crossbeam's `ShardedLock` gives each
-//! thread its own reader lock on its own cache line (8 shards, picked by a per-thread index);
-//! its writer locks every shard in turn, 8 uncontended lock operations where a plain lock takes
-//! one. That trade only pays when hits take the lock shared: a bounded LRU store's hits take it
-//! exclusively (they reorder the recency list), so that store keeps a plain lock.
+//! A store whose hits take the lock shared uses a [`SlotLock`]: a hit's read lock writes only
+//! the calling thread's own slot and costs one fence, where a standard `RwLock` makes two atomic
+//! read-modify-writes of one shared count. Its writer waits for every slot in turn, which only a
+//! miss, an insert or a removal pays. A bounded LRU store's hits take the lock exclusively (they
+//! reorder the recency list), so that store gains nothing from reader slots and keeps a plain
+//! `RwLock`.
 //!
 //! Poisoning is ignored on both: only the store's own code (and its `weigh` function) runs under
 //! the exclusive lock, and the map is consistent between any two statements that can panic.
 //!
-//! Under loom both are loom's `RwLock`: loom cannot instrument crossbeam's internals, and what
-//! the model checks (the store's protocol) needs only shared-versus-exclusive access.
+//! Under loom a store always takes the plain lock, which keeps the protocol models small enough
+//! to explore; the slotted lock's protocol is model-checked on its own (`crate::slot_lock`).
 
 use std::ops::{Deref, DerefMut};
 
+use crate::slot_lock::{SlotLock, SlotReadGuard, SlotWriteGuard};
 use crate::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-#[cfg(not(loom))]
-use crossbeam_utils::sync::{ShardedLock, ShardedLockReadGuard, ShardedLockWriteGuard};
 
-/// A reader-writer lock, sharded per thread or plain.
+/// A reader-writer lock, with per-thread reader slots or plain.
+// One per cached function: the reader slots' 2 KiB are inline because boxing them would add a
+// pointer hop to every hit.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum MapLock<T> {
     Plain(RwLock<T>),
-    #[cfg(not(loom))]
-    Sharded(ShardedLock<T>),
+    Slotted(SlotLock<T>),
 }
 
 /// Shared access to a [`MapLock`]'s value.
 pub(super) enum ReadGuard<'a, T> {
     Plain(RwLockReadGuard<'a, T>),
-    #[cfg(not(loom))]
-    Sharded(ShardedLockReadGuard<'a, T>),
+    Slotted(SlotReadGuard<'a, T>),
 }
 
 /// Exclusive access to a [`MapLock`]'s value.
 pub(super) enum WriteGuard<'a, T> {
     Plain(RwLockWriteGuard<'a, T>),
-    #[cfg(not(loom))]
-    Sharded(ShardedLockWriteGuard<'a, T>),
+    Slotted(SlotWriteGuard<'a, T>),
 }
 
 impl<T> MapLock<T> {
-    /// A lock whose readers lock only their own thread's shard when `sharded`, or a plain one.
-    pub(super) fn new(value: T, sharded: bool) -> Self {
-        #[cfg(not(loom))]
-        if sharded {
-            return MapLock::Sharded(ShardedLock::new(value));
+    /// A lock whose readers count themselves in their own thread's slot when `slotted`, or a
+    /// plain one.
+    pub(super) fn new(value: T, slotted: bool) -> Self {
+        // The store's protocol models run on the plain lock: the slotted one multiplies their
+        // interleavings past what loom can explore, and has a model of its own.
+        if slotted && !cfg!(loom) {
+            MapLock::Slotted(SlotLock::new(value))
+        } else {
+            MapLock::Plain(RwLock::new(value))
         }
-        let _ = sharded;
-        MapLock::Plain(RwLock::new(value))
     }
 
     /// Shared access, poisoned or not.
@@ -60,10 +60,7 @@ impl<T> MapLock<T> {
             MapLock::Plain(lock) => {
                 ReadGuard::Plain(lock.read().unwrap_or_else(|e| e.into_inner()))
             }
-            #[cfg(not(loom))]
-            MapLock::Sharded(lock) => {
-                ReadGuard::Sharded(lock.read().unwrap_or_else(|e| e.into_inner()))
-            }
+            MapLock::Slotted(lock) => ReadGuard::Slotted(lock.read()),
         }
     }
 
@@ -74,10 +71,7 @@ impl<T> MapLock<T> {
             MapLock::Plain(lock) => {
                 WriteGuard::Plain(lock.write().unwrap_or_else(|e| e.into_inner()))
             }
-            #[cfg(not(loom))]
-            MapLock::Sharded(lock) => {
-                WriteGuard::Sharded(lock.write().unwrap_or_else(|e| e.into_inner()))
-            }
+            MapLock::Slotted(lock) => WriteGuard::Slotted(lock.write()),
         }
     }
 }
@@ -88,8 +82,7 @@ impl<T> Deref for ReadGuard<'_, T> {
     fn deref(&self) -> &T {
         match self {
             ReadGuard::Plain(g) => g,
-            #[cfg(not(loom))]
-            ReadGuard::Sharded(g) => g,
+            ReadGuard::Slotted(g) => g,
         }
     }
 }
@@ -100,8 +93,7 @@ impl<T> Deref for WriteGuard<'_, T> {
     fn deref(&self) -> &T {
         match self {
             WriteGuard::Plain(g) => g,
-            #[cfg(not(loom))]
-            WriteGuard::Sharded(g) => g,
+            WriteGuard::Slotted(g) => g,
         }
     }
 }
@@ -111,8 +103,7 @@ impl<T> DerefMut for WriteGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
         match self {
             WriteGuard::Plain(g) => g,
-            #[cfg(not(loom))]
-            WriteGuard::Sharded(g) => g,
+            WriteGuard::Slotted(g) => g,
         }
     }
 }
@@ -125,9 +116,9 @@ mod tests {
     /// keep serving after a panic under the exclusive lock.
     #[test]
     fn both_kinds_share_reads_and_survive_a_poisoning_panic() {
-        for sharded in [false, true] {
-            let lock = MapLock::new(vec![1], sharded);
-            assert_eq!(matches!(lock, MapLock::Sharded(_)), sharded);
+        for slotted in [false, true] {
+            let lock = MapLock::new(vec![1], slotted);
+            assert_eq!(matches!(lock, MapLock::Slotted(_)), slotted);
             {
                 let (a, b) = (lock.read(), lock.read());
                 assert_eq!((a[0], b[0]), (1, 1), "two readers at once");
@@ -139,16 +130,16 @@ mod tests {
             }));
             assert!(panicked.is_err());
             lock.write().push(3);
-            assert_eq!(*lock.read(), [1, 2, 3], "sharded: {sharded}");
+            assert_eq!(*lock.read(), [1, 2, 3], "slotted: {slotted}");
         }
     }
 
-    /// A store shards its lock unless its hits take it exclusively (bounded LRU), where every
-    /// hit would pay a lock operation per shard for nothing.
+    /// A store gives its lock reader slots unless its hits take it exclusively (bounded LRU), where every
+    /// hit would pay for them for nothing.
     #[test]
-    fn a_store_shards_its_lock_unless_its_hits_reorder() {
+    fn a_store_gives_its_lock_reader_slots_unless_its_hits_reorder() {
         use crate::{Eviction, Store, StoreConfig};
-        for (max_entries, eviction, sharded) in [
+        for (max_entries, eviction, slotted) in [
             (None, Eviction::Lru, true),
             (None, Eviction::Clock, true),
             (Some(8), Eviction::Clock, true),
@@ -160,8 +151,8 @@ mod tests {
                 ..StoreConfig::default()
             });
             assert_eq!(
-                matches!(store.map, MapLock::Sharded(_)),
-                sharded,
+                matches!(store.map, MapLock::Slotted(_)),
+                slotted,
                 "max_entries {max_entries:?}, {eviction:?}"
             );
         }
