@@ -211,7 +211,7 @@ impl<T: CloneIsolated + Send + Sync + 'static> Storage<T> for CopyOnWrite {
         Ok(Arc::new(value.clone()))
     }
 
-    /// Values of at most [`SMALL`] bytes with no drop glue are cloned under the lock: such a
+    /// Values of at most 64 bytes with no drop glue are cloned under the lock: such a
     /// type owns no heap memory or other resource, so its clone (derived, for the types this
     /// applies to in practice: numbers, `char`s, tuples and structs of them) is a copy of a few
     /// bytes. Everything else is cloned from a shared `Arc` after the lock is released, so that
